@@ -1,0 +1,1 @@
+"""Relational Assurance: the project package and the network it serves."""

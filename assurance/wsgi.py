@@ -1,0 +1,8 @@
+"""WSGI entry point, used by gunicorn: `gunicorn assurance.wsgi`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assurance.settings")
+application = get_wsgi_application()

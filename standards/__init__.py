@@ -1,0 +1,1 @@
+"""Standards frameworks: versions, domains, standards, crosswalks and the YAML format."""
