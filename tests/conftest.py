@@ -1,8 +1,8 @@
 """Shared fixtures: users with known roles and a logged-in client for each."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
+from assurance.permissions import grant_coordinator
 from tests.factories import UserFactory
 
 
@@ -14,9 +14,7 @@ def user(db):
 @pytest.fixture
 def coordinator(db):
     person = UserFactory(email="coordinator@example.org")
-    group, _ = Group.objects.get_or_create(name="Coordinators")
-    group.permissions.add(Permission.objects.get(codename="import_framework"))
-    person.groups.add(group)
+    grant_coordinator(person)
     return person
 
 
