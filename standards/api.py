@@ -130,9 +130,10 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             result = import_framework(data, source=source, user=request.user)
         except FrameworkImportError as error:
-            raise ValidationError(
-                {problem.path or "document": [problem.message] for problem in error.problems}
-            ) from None
+            errors: dict[str, list[str]] = {}
+            for problem in error.problems:
+                errors.setdefault(problem.path or "document", []).append(problem.message)
+            raise ValidationError(errors) from None
         return Response(
             ImportResultSerializer(result).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
