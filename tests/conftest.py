@@ -1,9 +1,14 @@
-"""Shared fixtures: users with known roles and a logged-in client for each."""
+"""Shared fixtures: a network and people with known roles in it."""
 
 import pytest
 
-from assurance.permissions import grant_coordinator
+from assurance import roles
 from tests.factories import UserFactory
+
+
+@pytest.fixture
+def network(db):
+    return roles.create_network(name="Test Collaborative")
 
 
 @pytest.fixture
@@ -12,9 +17,9 @@ def user(db):
 
 
 @pytest.fixture
-def coordinator(db):
+def coordinator(network):
     person = UserFactory(email="coordinator@example.org")
-    grant_coordinator(person)
+    roles.appoint_coordinator(person, network)
     return person
 
 

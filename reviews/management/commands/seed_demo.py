@@ -9,8 +9,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from assurance.models import User
-from assurance.permissions import grant_coordinator
+from assurance import roles
+from assurance.models import Network
 
+NETWORK_NAME = "Relational Assurance Collaborative"
 DEMO_PASSWORD = "relational-demo-2027"  # noqa: S105 - published demo login, local data only
 
 
@@ -33,8 +35,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         logins: list[tuple[str, str, str]] = []
 
+        network = Network.objects.filter(name=NETWORK_NAME).first() or roles.create_network(
+            name=NETWORK_NAME,
+            ethos=(
+                "Member services review each other as critical friends: we visit, listen to "
+                "staff and to the people who use each service, and agree how to improve."
+            ),
+        )
         coordinator = demo_person("coordinator@demo.example", "Cora Coordinator")
-        grant_coordinator(coordinator)
+        roles.appoint_coordinator(coordinator, network)
         logins.append((
             "Network coordinator",
             coordinator.email,
