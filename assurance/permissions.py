@@ -107,9 +107,9 @@ def objects_for_user(user: User, perm: str, queryset: QuerySet) -> QuerySet:
     """The objects of `queryset` on which `user` holds `perm` through object permissions."""
     if not user.is_authenticated:
         return queryset.none()
-    return get_objects_for_user(
-        user, perm, klass=queryset, accept_global_perms=False, with_superuser=False
-    )
+    # A superuser (created only with `createsuperuser`, for break-glass administration) holds
+    # every permission in guardian's checks, so lists agree with `can()` for them too.
+    return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=False)
 
 
 def can(user: User, perm: str, obj: Model) -> bool:

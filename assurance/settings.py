@@ -181,6 +181,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Relational Assurance <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+
 # Sessions: idle expiry is refreshed on every request; the absolute limit is checked on login.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
