@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assurance import api, views
+from assurance import api
+from assurance.views import invitations, shell
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("account/api-token/", views.api_token, name="api_token"),
+    path("", shell.home, name="home"),
+    path("account/api-token/", shell.api_token, name="api_token"),
+    path("invitations/<str:token>/", invitations.accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("frameworks/", include("standards.urls")),
     path("admin/", admin.site.urls),
@@ -17,7 +19,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
-handler400 = "assurance.views.bad_request"
-handler403 = "assurance.views.permission_denied"
-handler404 = "assurance.views.page_not_found"
-handler500 = "assurance.views.server_error"
+handler400 = "assurance.views.shell.bad_request"
+handler403 = "assurance.views.shell.permission_denied"
+handler404 = "assurance.views.shell.page_not_found"
+handler500 = "assurance.views.shell.server_error"

@@ -1,4 +1,4 @@
-"""Pages of the project shell: home, the personal API token and the error pages."""
+"""The project shell: home, the personal API token and the error pages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

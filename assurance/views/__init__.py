@@ -1,0 +1,1 @@
+"""Pages of the network, split by screen: the shell, the network's records, teams, invitations."""
