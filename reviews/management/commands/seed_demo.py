@@ -1,19 +1,53 @@
 """Create the demo network through the same functions the pages use.
 
-Safe to run again: people and roles that already exist are left as they are. Prints the demo
-logins at the end, which is what `make run` shows.
+Everything goes through assurance/roles.py (and, as later issues arrive, the review workflow),
+so the demo can never hold a state the product could not reach. Safe to run again: what exists
+is left as it is. Prints the demo logins at the end, which is what `make run` shows.
 """
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.text import slugify
 
-from assurance.models import User
 from assurance import roles
-from assurance.models import Network
+from assurance.models import CommissioningBody, Membership, Network, Organisation, Region, Service, User
 
 NETWORK_NAME = "Relational Assurance Collaborative"
 DEMO_PASSWORD = "relational-demo-2027"  # noqa: S105 - published demo login, local data only
+
+Kind = Organisation.Kind
+Setting = Service.SettingType
+
+ORGANISATIONS = [
+    ("Northgate Health NHS Foundation Trust", Kind.NHS_TRUST, Region.NORTH_WEST),
+    ("Harbour Lights Housing Trust", Kind.CHARITY, Region.SOUTH_WEST),
+    ("HM Prison and Probation Service – North East", Kind.HMPPS, Region.NORTH_EAST),
+    ("Riverside Borough Council", Kind.LOCAL_AUTHORITY, Region.LONDON),
+    ("Kestrel Homes Association", Kind.HOUSING, Region.WEST_MIDLANDS),
+    ("The Willows Therapeutic Trust", Kind.CHARITY, Region.SOUTH_EAST),
+]
+
+# (service name, organisation index, setting type, region, population, places)
+SERVICES = [
+    ("Larch Ward", 0, Setting.WARD, Region.NORTH_WEST, "Adults in acute mental health care", 18),
+    ("Millbrook Day Service", 0, Setting.DAY_SERVICE, Region.NORTH_WEST, "Adults with complex emotional needs", 40),
+    ("Quayside Hostel", 1, Setting.HOSTEL, Region.SOUTH_WEST, "Adults without a home", 32),
+    ("Anchor House", 1, Setting.HOSTEL, Region.SOUTH_WEST, "Young adults aged 18 to 25", 14),
+    ("Holme Wing PIPE", 2, Setting.PIPE, Region.NORTH_EAST, "Men serving long sentences", 60),
+    ("Fellside Approved Premises", 2, Setting.APPROVED_PREMISES, Region.NORTH_EAST, "Men on licence", 24),
+    ("Tyne Bridge Wing", 2, Setting.PRISON_WING, Region.NORTH_EAST, "Men in a resettlement prison", 90),
+    ("Rowan Children's Home", 3, Setting.CHILDRENS_HOME, Region.LONDON, "Young people aged 12 to 17", 6),
+    ("Riverside Family Centre", 3, Setting.DAY_SERVICE, Region.LONDON, "Families with young children", 30),
+    ("Kestrel Court", 4, Setting.HOSTEL, Region.WEST_MIDLANDS, "Adults moving on from homelessness", 20),
+    ("The Willows Community", 5, Setting.THERAPEUTIC_COMMUNITY, Region.SOUTH_EAST, "Adults with complex trauma", 24),
+    ("Willows Learning Centre", 5, Setting.SCHOOL, Region.SOUTH_EAST, "Young people excluded from school", 35),
+]
+
+BODIES = [
+    ("North West Integrated Care Board", CommissioningBody.Kind.ICB, Region.NORTH_WEST),
+    ("Probation Commissioning – North East", CommissioningBody.Kind.PROBATION, Region.NORTH_EAST),
+]
 
 
 def demo_person(email: str, name: str) -> User:
@@ -33,8 +67,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        logins: list[tuple[str, str, str]] = []
-
         network = Network.objects.filter(name=NETWORK_NAME).first() or roles.create_network(
             name=NETWORK_NAME,
             ethos=(
@@ -44,19 +76,79 @@ class Command(BaseCommand):
         )
         coordinator = demo_person("coordinator@demo.example", "Cora Coordinator")
         roles.appoint_coordinator(coordinator, network)
-        logins.append((
-            "Network coordinator",
-            coordinator.email,
-            "frameworks, upload a framework",
-        ))
 
-        self.print_logins(logins)
+        organisations = [
+            Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "region": region})[0]
+            for name, kind, region in ORGANISATIONS
+        ]
+        services = [self.service(network, organisations, *row) for row in SERVICES]
+        for service in services:
+            self.team(service)
 
-    def print_logins(self, logins: list[tuple[str, str, str]]) -> None:
-        width = max(len(email) for _, email, _ in logins)
+        for index, (name, kind, region) in enumerate(BODIES, start=1):
+            body = CommissioningBody.objects.filter(network=network, name=name).first()
+            if body is None:
+                body = roles.create_commissioning_body(
+                    network=network, name=name, kind=kind, region=region
+                )
+            reader = demo_person(f"commissioner{index}@demo.example", f"Commissioner {index}")
+            roles.join_commissioning_body(reader, body)
+
+        first = slugify(services[0].name)
+        self.print_logins(
+            [
+                ("Network coordinator", "coordinator@demo.example", "services, people, frameworks"),
+                ("Service lead", f"lead.{first}@demo.example", "Larch Ward and its team"),
+                ("Staff contributor", f"staff.{first}@demo.example", "Larch Ward"),
+                ("Lived experience", f"voice.{first}@demo.example", "Larch Ward"),
+                ("Commissioner", "commissioner1@demo.example", BODIES[0][0]),
+                ("Commissioner", "commissioner2@demo.example", BODIES[1][0]),
+            ],
+            len(services),
+        )
+
+    def service(self, network, organisations, name, org, setting, region, population, places):
+        organisation = organisations[org]
+        existing = Service.objects.filter(organisation=organisation, name=name).first()
+        if existing:
+            return existing
+        return roles.create_service(
+            network=network,
+            organisation=organisation,
+            name=name,
+            setting_type=setting,
+            region=region,
+            population=population,
+            capacity=places,
+            description=(
+                f"{name} is a {Setting(setting).label.lower()} for {population.lower()}. "
+                "We try to make every contact count: people are known by name, decisions are "
+                "explained, and residents and staff meet every week to talk about how things are."
+            ),
+        )
+
+    def team(self, service: Service) -> None:
+        slug = slugify(service.name)
+        for prefix, label, role in (
+            ("lead", "Lead", Membership.Role.SERVICE_LEAD),
+            ("staff", "Staff", Membership.Role.STAFF),
+            ("voice", "Voice", Membership.Role.LIVED_EXPERIENCE),
+        ):
+            person = demo_person(f"{prefix}.{slug}@demo.example", f"{label} of {service.name}")
+            if not Membership.objects.active().filter(user=person, service=service).exists():
+                roles.join_service(person, service, role)
+
+    def print_logins(self, logins: list[tuple[str, str, str]], service_count: int) -> None:
         role_width = max(len(role) for role, _, _ in logins)
+        email_width = max(len(email) for _, email, _ in logins)
         self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        )
         for role, email, sees in logins:
-            self.stdout.write(f"  {role:<{role_width}}  {email:<{width}}  {sees}")
+            self.stdout.write(f"  {role:<{role_width}}  {email:<{email_width}}  {sees}")
+        self.stdout.write(
+            f"  Every one of the {service_count} demo services has lead.<service>@, "
+            "staff.<service>@ and voice.<service>@demo.example, e.g. lead.quayside-hostel@demo.example"
+        )
         self.stdout.write("")

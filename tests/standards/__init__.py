@@ -1,0 +1,1 @@
+"""Tests for the standards app: frameworks, their YAML format and commands."""
