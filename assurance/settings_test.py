@@ -13,3 +13,4 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ACCOUNT_RATE_LIMITS = False
+STATIC_ROOT = tempfile.mkdtemp(prefix="assurance-test-static-")

@@ -61,6 +61,7 @@ SLUG_MAX = 100
 MAX_DOMAINS = 200
 MAX_STANDARDS = 2_000
 MAX_PROBLEMS = 200
+MEGABYTE = 1024 * 1024
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
@@ -240,9 +241,8 @@ class _FrameworkLoader(_SafeLoader):  # type: ignore[misc,valid-type]
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _Refusal(
                 problem=(
-                    f"the value first written at line {node.start_mark.line + 1} is reused "
-                    "through an alias (*); anchors and aliases are not allowed, so write each "
-                    "value out in full"
+                    "the value anchored here (&) is reused through an alias (*); anchors and "
+                    "aliases are not allowed, so write each value out in full"
                 ),
                 problem_mark=node.start_mark,
             )
@@ -278,10 +278,10 @@ def _load(data: bytes | str, source: str) -> Any:
             raise _whole(source, "the text contains characters that are not valid UTF-8") from None
     limit = settings.FRAMEWORK_MAX_UPLOAD_BYTES
     if len(data) > limit:
+        megabytes = f" ({limit // MEGABYTE} MB)" if limit % MEGABYTE == 0 else ""
         raise _whole(
             source,
-            f"the file is {len(data):,} bytes; the largest accepted is {limit:,} bytes "
-            f"({limit / (1024 * 1024):g} MB)",
+            f"the file is {len(data):,} bytes; the largest accepted is {limit:,} bytes{megabytes}",
         )
     try:
         text = bytes(data).decode("utf-8")

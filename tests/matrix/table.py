@@ -1,0 +1,103 @@
+"""The expected outcome of every route, for every member of the cast, on their own object and on
+someone else's. This is the one place the access policy is written down as data; the harness in
+test_matrix.py checks every route the URL resolver knows against it. A new route must be added
+here or the suite fails.
+
+Reading an entry: `own` is the status each role gets on their own object (or, for routes with no
+object, the one status), `other` on somebody else's. 404 means "cannot see it", 403 "can see it
+but may not do this".
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.matrix.world import CAST
+
+ALL = CAST
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    unknown = set(overrides) - set(CAST)
+    assert not unknown, f"not in the cast: {unknown}"
+    return {role: overrides.get(role, default) for role in CAST}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    own: dict[str, int]
+    other: dict[str, int] | None = None
+    method: str = "GET"
+    kind: str | None = None  # the kind of object the URL names, see world.OWN
+    kwargs: Callable | None = None  # object -> URL kwargs
+    data: dict | None = None
+    content_type: str | None = None
+
+
+def pk(obj) -> dict:
+    return {"pk": obj.pk}
+
+
+def version_kwargs(version) -> dict:
+    return {"slug": version.framework.slug, "label": version.label}
+
+
+COORDINATOR_ONLY = expect(403, coordinator=200)
+SIGNED_IN = expect(200)
+
+ROUTES: list[Route] = [
+    # The shell
+    Route("home", own=SIGNED_IN),
+    Route("api_token", own=SIGNED_IN),
+    Route("invitation_accept", own=expect(404), kwargs=lambda _: {"token": "made-up-token"}),
+    # Frameworks: every signed-in person reads; coordinators import and export.
+    Route("standards:framework_list", own=SIGNED_IN),
+    Route("standards:framework_upload", own=COORDINATOR_ONLY),
+    Route("standards:version_detail", own=SIGNED_IN, kind="version", kwargs=version_kwargs),
+    Route("standards:version_export", own=COORDINATOR_ONLY, kind="version", kwargs=version_kwargs),
+    Route("framework-list", own=SIGNED_IN),
+    Route("framework-detail", own=SIGNED_IN, kind="version", kwargs=lambda v: {"slug": v.framework.slug}),
+    Route(
+        "framework-import-document",
+        method="POST",
+        own=expect(403, coordinator=400),
+        data=b"not: [a framework",
+        content_type="application/yaml",
+    ),
+    Route("framework-export", own=COORDINATOR_ONLY, kind="version", kwargs=version_kwargs),
+    Route("version-list", own=SIGNED_IN),
+    Route("version-detail", own=SIGNED_IN, kind="version", kwargs=pk),
+    Route("standard-list", own=SIGNED_IN),
+    Route("standard-detail", own=SIGNED_IN, kind="version", kwargs=lambda v: {"pk": v.standards.first().pk}),
+    # API shell
+    Route("api-root", own=SIGNED_IN),
+    Route("api_schema", own=SIGNED_IN),
+    Route("api_docs", own=SIGNED_IN),
+]
+
+# Routes of third-party apps, covered by prefix: the admin site sends everyone in the cast
+# (none is staff) to its own login; allauth's account pages are the person's own account.
+FAMILIES: dict[str, dict[str, int]] = {
+    "admin:": expect(302),
+}
+ACCOUNT_ROUTES: list[Route] = [
+    Route("account_login", own=expect(302)),
+    Route("account_logout", own=SIGNED_IN),
+    Route("account_inactive", own=SIGNED_IN),
+    Route("account_signup", own=expect(302)),
+    Route("account_reauthenticate", own=SIGNED_IN),
+    Route("account_email", own=SIGNED_IN),
+    Route("account_email_verification_sent", own=SIGNED_IN),
+    Route("account_change_password", own=SIGNED_IN),
+    Route("account_set_password", own=expect(302)),
+    Route("account_reset_password", own=SIGNED_IN),
+    Route("account_confirm_login_code", own=expect(302)),
+    Route("account_confirm_email", own=SIGNED_IN, kwargs=lambda _: {"key": "made-up"}),
+    Route("account_reset_password_from_key_done", own=SIGNED_IN),
+    Route(
+        "account_reset_password_from_key",
+        own=SIGNED_IN,
+        kwargs=lambda _: {"uidb36": "zz", "key": "made-up"},
+    ),
+    Route("account_reset_password_done", own=SIGNED_IN),
+]

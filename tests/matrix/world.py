@@ -1,0 +1,115 @@
+"""The world the permission matrix runs in: the fixed cast and the objects they own or not.
+
+Network N holds services S (the cast's own) and T (another team's), and body B. Network M is
+somewhere none of the cast belongs. The reviewers are, for now, the team of T: members of
+another service in the same network (issue 5 gives them review assignments).
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assurance import invitations, roles
+from assurance.models import Membership
+from standards.yaml_format import import_framework
+from tests.factories import (
+    CommissioningBodyFactory,
+    NetworkFactory,
+    OrganisationFactory,
+    ServiceFactory,
+    UserFactory,
+)
+
+CAST = (
+    "service_lead",
+    "staff",
+    "lived_experience",
+    "reviewer",
+    "lead_reviewer",
+    "coordinator",
+    "commissioner",
+    "outsider",
+)
+SERVICE_TEAM = ("service_lead", "staff", "lived_experience")
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "developmental-relational-framework.yaml"
+
+
+@dataclass
+class World:
+    people: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def own(self, role: str, kind: str):
+        """The object of `kind` that `role` is associated with (or the nearest one)."""
+        return self.objects[OWN[kind].get(role, OWN[kind]["default"])]
+
+    def other(self, role: str, kind: str):
+        """An object of `kind` that is somebody else's, from `role`'s point of view."""
+        return self.objects[OTHER[kind].get(role, OTHER[kind]["default"])]
+
+
+# Which named object is "own" and which "other" for each role, per kind of object.
+OWN = {
+    "service": {"reviewer": "T", "lead_reviewer": "T", "default": "S"},
+    "body": {"default": "B"},
+    "organisation": {"reviewer": "OT", "lead_reviewer": "OT", "default": "OS"},
+    "membership": {"reviewer": "member_T", "lead_reviewer": "member_T", "default": "member_S"},
+    "invitation": {"reviewer": "invitation_T", "lead_reviewer": "invitation_T", "default": "invitation_S"},
+    "network": {"default": "N"},
+    "version": {"default": "V"},
+}
+OTHER = {
+    "service": {"coordinator": "U", "commissioner": "U", "outsider": "U", "reviewer": "S", "lead_reviewer": "S", "default": "T"},
+    "body": {"default": "C"},
+    "organisation": {"default": "OU"},
+    "membership": {"coordinator": "member_U", "reviewer": "member_S", "lead_reviewer": "member_S", "default": "member_T"},
+    "invitation": {"coordinator": "invitation_U", "reviewer": "invitation_S", "lead_reviewer": "invitation_S", "default": "invitation_T"},
+    "network": {"default": "M"},
+    "version": {"default": "V"},
+}
+
+
+def build_world() -> World:
+    world = World()
+    n = NetworkFactory(name="Network N")
+    m = NetworkFactory(name="Network M")
+    os_, ot, ou = (OrganisationFactory(name=f"Organisation {x}") for x in "STU")
+    s = ServiceFactory(network=n, organisation=os_, name="Service S")
+    t = ServiceFactory(network=n, organisation=ot, name="Service T")
+    u = ServiceFactory(network=m, organisation=ou, name="Service U")
+    b = CommissioningBodyFactory(network=n, name="Body B")
+    c = CommissioningBodyFactory(network=m, name="Body C")
+    world.objects.update(N=n, M=m, S=s, T=t, U=u, B=b, C=c, OS=os_, OT=ot, OU=ou)
+
+    def person(role: str):
+        user = UserFactory(email=f"{role.replace('_', '.')}@example.org")
+        world.people[role] = user
+        return user
+
+    roles.join_service(person("service_lead"), s, Membership.Role.SERVICE_LEAD)
+    roles.join_service(person("staff"), s, Membership.Role.STAFF)
+    roles.join_service(person("lived_experience"), s, Membership.Role.LIVED_EXPERIENCE)
+    roles.join_service(person("reviewer"), t, Membership.Role.STAFF)
+    roles.join_service(person("lead_reviewer"), t, Membership.Role.SERVICE_LEAD)
+    roles.appoint_coordinator(person("coordinator"), n)
+    roles.join_commissioning_body(person("commissioner"), b)
+    person("outsider")
+
+    # A further member of each service, so "deactivate a member" has a target.
+    for name, service in (("S", s), ("T", t), ("U", u)):
+        member = UserFactory(email=f"member.{name.lower()}@example.org")
+        world.objects[f"member_{name}"] = roles.join_service(member, service, Membership.Role.STAFF)
+
+    coordinator_m = UserFactory(email="coordinator.m@example.org")
+    roles.appoint_coordinator(coordinator_m, m)
+    inviters = {"S": world.people["coordinator"], "T": world.people["coordinator"], "U": coordinator_m}
+    for name, service in (("S", s), ("T", t), ("U", u)):
+        world.objects[f"invitation_{name}"] = invitations.invite(
+            invited_by=inviters[name],
+            email=f"invited.{name.lower()}@example.org",
+            role="staff",
+            network=service.network,
+            service=service,
+        )
+
+    world.objects["V"] = import_framework(FIXTURE.read_bytes(), source=FIXTURE.name).version
+    return world
