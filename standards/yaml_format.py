@@ -36,7 +36,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from django.conf import settings
@@ -51,6 +51,10 @@ from standards.models import (
     FrameworkVersion,
     Standard,
 )
+
+if TYPE_CHECKING:
+    # The user model lives in `assurance`, which `standards` must not import (DESIGN section 3).
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 TEXT_MAX = 20_000
 TITLE_MAX = 300
@@ -107,7 +111,9 @@ class ImportResult:
     created: bool  # False when an identical version already existed and nothing was written
 
 
-def import_framework(data: bytes | str, *, source: str, user: Any = None) -> ImportResult:
+def import_framework(
+    data: bytes | str, *, source: str, user: AbstractBaseUser | None = None
+) -> ImportResult:
     """Import one framework version from a YAML document, all or nothing.
 
     `source` names the document in error messages (a file name, or "request body").
@@ -119,10 +125,9 @@ def import_framework(data: bytes | str, *, source: str, user: Any = None) -> Imp
     try:
         with transaction.atomic():
             existing = _check_against_database(checker)
-            unchanged = existing is not None and not checker.problems
-            if unchanged and existing.content_sha256 == _sha256(normalised):
-                return ImportResult(version=existing, created=False)
             if existing is not None:
+                if not checker.problems and existing.content_sha256 == _sha256(normalised):
+                    return ImportResult(version=existing, created=False)
                 checker.add(
                     "framework.version",
                     f"version {checker.label} of {checker.slug} already exists with different "
@@ -322,7 +327,10 @@ def _describe_yaml_error(error: yaml.YAMLError) -> str:
             else:
                 message += f" ({error.context})"
         return message
-    # Reader errors (such as a forbidden control character) describe their own position.
+    if isinstance(error, yaml.reader.ReaderError):
+        # Its position counts characters in one parser and bytes in the other, so leave it out.
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        return f"not valid YAML: the file contains the character U+{code:04X}; {error.reason}"
     return "not valid YAML: " + " ".join(str(error).split())
 
 
@@ -360,18 +368,6 @@ def _show(value: str) -> str:
     return value if len(value) <= 40 else value[:39] + "…"
 
 
-def _choices(choices: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(choices)
-
-
-@dataclass
-class _Link:
-    index: int
-    source: str | None
-    target: str | None
-    relation: str | None
-
-
 @dataclass
 class _Checker:
     """Walks a parsed document, collecting every problem and building the normalised form."""
@@ -383,7 +379,8 @@ class _Checker:
     domain_codes: dict[str, str] = field(default_factory=dict)  # code -> path first used
     standard_codes: dict[str, str] = field(default_factory=dict)
     crosswalk_label: str | None = None
-    links: list[_Link] = field(default_factory=list)
+    # (index in crosswalk.standards, code in the earlier version), checked against the database.
+    link_sources: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(ImportProblem(path, message))
@@ -413,7 +410,7 @@ class _Checker:
         if "framework" in top:
             normalised["framework"] = self.framework(top["framework"])
         if "domains" in top:
-            normalised["domains"] = self.domains(top["domains"])
+            normalised["domains"] = self.domains(top)
         if top.get("crosswalk") is not None:
             normalised["crosswalk"] = self.crosswalk(top["crosswalk"])
         return normalised
@@ -477,10 +474,8 @@ class _Checker:
             return None
         return label
 
-    def domains(self, value: Any) -> list[dict[str, Any]]:
-        items = self.items(value, "domains", "domains", required=True)
-        if items is None:
-            return []
+    def domains(self, top: dict[Any, Any]) -> list[dict[str, Any]]:
+        items = self.items(top, "domains", "", what="domains", required=True)
         if len(items) > MAX_DOMAINS:
             self.add(
                 "domains",
@@ -521,13 +516,12 @@ class _Checker:
                 )
         name = self.text(block, "name", path, required=True, limit=NAME_MAX, one_line=True)
         summary = self.text(block, "summary", path, required=False)
-        standards: list[dict[str, Any]] = []
-        items = self.items(block.get("standards"), _join(path, "standards"), "standards", True)
-        if items is not None and "standards" in block:
-            standards = [
-                self.standard(item, f"{path}.standards[{index}]")
-                for index, item in enumerate(items)
-            ]
+        standards = [
+            self.standard(item, f"{path}.standards[{index}]")
+            for index, item in enumerate(
+                self.items(block, "standards", path, what="standards", required=True)
+            )
+        ]
         return _without_empty(
             {"code": code, "name": name, "summary": summary, "standards": standards}
         )
@@ -566,21 +560,20 @@ class _Checker:
         )
 
     def prompts(self, block: dict[Any, Any], path: str) -> list[str]:
-        path = _join(path, "evidence_prompts")
-        items = self.items(block.get("evidence_prompts"), path, "short strings", False)
+        items = self.items(block, "evidence_prompts", path, what="short strings", required=False)
         prompts = []
-        for index, item in enumerate(items or []):
-            prompt = self.string(item, f"{path}[{index}]", required=True, limit=TEXT_MAX)
+        for index, item in enumerate(items):
+            item_path = f"{path}.evidence_prompts[{index}]"
+            prompt = self.string(item, item_path, required=True, limit=TEXT_MAX)
             if prompt is not None:
                 prompts.append(prompt)
         return prompts
 
     def ask(self, block: dict[Any, Any], path: str) -> list[str]:
-        path = _join(path, "ask")
         voices = Standard.Voice.values
         ask: list[str] = []
-        for index, item in enumerate(self.items(block.get("ask"), path, "voices", False) or []):
-            item_path = f"{path}[{index}]"
+        for index, item in enumerate(self.items(block, "ask", path, what="voices", required=False)):
+            item_path = f"{path}.ask[{index}]"
             voice = self.choice_value(item, item_path, voices)
             if voice is None:
                 continue
@@ -605,8 +598,8 @@ class _Checker:
             self.crosswalk_label = self.crosswalk_source(reference)
         pairs: dict[tuple[str, str], str] = {}
         standards = []
-        items = self.items(block.get("standards"), "crosswalk.standards", "mappings", True)
-        for index, item in enumerate(items if "standards" in block and items else []):
+        items = self.items(block, "standards", "crosswalk", what="mappings", required=True)
+        for index, item in enumerate(items):
             path = f"crosswalk.standards[{index}]"
             link = self.mapping(
                 item,
@@ -633,7 +626,8 @@ class _Checker:
                         f"the pair from {source} to {target} is already listed at {first}; "
                         "list each pair once",
                     )
-            self.links.append(_Link(index, source, target, relation))
+            if source is not None:
+                self.link_sources.append((index, source))
             standards.append({"from": source, "to": target, "relation": relation})
         return {"from": reference, "standards": standards}
 
@@ -685,14 +679,19 @@ class _Checker:
                 self.add(_join(path, key), "required key is missing")
         return value
 
-    def items(self, value: Any, path: str, what: str, required: bool) -> list[Any] | None:
-        """A list; None when it is of the wrong type. Absent or empty optional lists give []."""
+    def items(
+        self, block: dict[Any, Any], key: str, path: str, *, what: str, required: bool
+    ) -> list[Any]:
+        """A list value; [] when it is absent, empty or unusable (any problem is recorded)."""
+        if key not in block:
+            return []
+        value = block[key]
+        path = _join(path, key)
         if value is None and not required:
             return []
         if not isinstance(value, list):
-            if value is not None or required:
-                self.add(path, f"expected a list of {what}, found {_found(value)}")
-            return None
+            self.add(path, f"expected a list of {what}, found {_found(value)}")
+            return []
         if not value and required:
             self.add(path, f"expected a list of {what} with at least one item")
         return value
@@ -766,10 +765,10 @@ class _Checker:
 
     def choice_value(self, value: Any, path: str, choices: list[str]) -> str | None:
         if not isinstance(value, str):
-            self.add(path, f"expected one of {_choices(choices)}, found {_found(value)}")
+            self.add(path, f"expected one of {', '.join(choices)}, found {_found(value)}")
             return None
         if value.strip() not in choices:
-            self.add(path, f"expected one of {_choices(choices)}")
+            self.add(path, f"expected one of {', '.join(choices)}")
             return None
         return value.strip()
 
@@ -843,16 +842,18 @@ def _check_crosswalk_source(checker: _Checker, framework: Framework | None) -> N
         )
         return
     codes = set(source.standards.values_list("code", flat=True))
-    for link in checker.links:
-        if link.source is not None and link.source not in codes:
+    for index, code in checker.link_sources:
+        if code not in codes:
             checker.add(
-                f"crosswalk.standards[{link.index}].from",
-                f"expected a standard code in {reference}, found {link.source}",
+                f"crosswalk.standards[{index}].from",
+                f"expected a standard code in {reference}, found {code}",
             )
 
 
-def _write(normalised: dict[str, Any], checker: _Checker, user: Any) -> FrameworkVersion:
-    """Store a checked document: a handful of queries whatever its size."""
+def _write(
+    normalised: dict[str, Any], checker: _Checker, user: AbstractBaseUser | None
+) -> FrameworkVersion:
+    """Store a checked document with bulk inserts: the query count grows with batches, not rows."""
     block = normalised["framework"]
     framework, _created = Framework.objects.get_or_create(
         slug=block["slug"],
@@ -936,6 +937,10 @@ class _Quoted(str):
     """Text that export always writes in double quotes (the version label)."""
 
 
+class _Unfolded(str):
+    """Text the emitter may wrap but never writes as a `>-` block (evidence prompts in a list)."""
+
+
 class _FlowList(list):  # type: ignore[type-arg]
     """A short list written on one line: `ask: [staff, leaders]`."""
 
@@ -962,6 +967,10 @@ def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 _ExportDumper.add_representer(str, _represent_text)
 _ExportDumper.add_representer(
+    _Unfolded,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value)),
+)
+_ExportDumper.add_representer(
     _Quoted,
     lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"'),
 )
@@ -984,8 +993,18 @@ def _dump(data: Any) -> str:
 
 
 def _indented(text: str) -> str:
-    # Moving every line right by the same amount keeps block scalars' content unchanged.
-    return "".join(f"  {line}" if line.strip() else line for line in text.splitlines(True))
+    # Moving every line right by the same amount keeps block scalars' content unchanged; empty
+    # lines stay empty so the file has no trailing spaces.
+    return "".join(line if line == "\n" else f"  {line}" for line in text.splitlines(True))
+
+
+def _for_export(standard: dict[str, Any]) -> dict[str, Any]:
+    styled = dict(standard)
+    if "evidence_prompts" in styled:
+        styled["evidence_prompts"] = [_Unfolded(prompt) for prompt in styled["evidence_prompts"]]
+    if "ask" in styled:
+        styled["ask"] = _FlowList(styled["ask"])
+    return styled
 
 
 def _dump_document(document: dict[str, Any]) -> str:
@@ -993,10 +1012,7 @@ def _dump_document(document: dict[str, Any]) -> str:
     framework = dict(document["framework"], version=_Quoted(document["framework"]["version"]))
     domains = []
     for domain in document["domains"]:
-        standards = [
-            {**standard, "ask": _FlowList(standard["ask"])} if "ask" in standard else standard
-            for standard in domain["standards"]
-        ]
+        standards = [_for_export(standard) for standard in domain["standards"]]
         domains.append(_indented(_dump([{**domain, "standards": standards}])))
     parts = [EXPORT_HEADER, _dump({"framework": framework}), "domains:\n" + "\n".join(domains)]
     if "crosswalk" in document:

@@ -452,6 +452,46 @@ def test_import_missing_required_key_is_named():
 
 
 @pytest.mark.django_db
+def test_import_missing_lists_and_blocks_are_reported_once_each():
+    document = full_document()
+    del document["domains"][1]["standards"]
+    del document["framework"]
+
+    problems = problems_of(dump(document))
+
+    assert problems == [
+        ImportProblem("framework", "required key is missing"),
+        ImportProblem("domains[1].standards", "required key is missing"),
+    ]
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_import_block_of_the_wrong_shape_says_what_was_expected():
+    document = full_document()
+    document["framework"] = "small-charter"
+    document["domains"][0]["standards"][0] = "A-1"
+    document["domains"][1]["standards"] = {"code": "B-1"}
+
+    problems = problems_of(dump(document))
+
+    assert problems == [
+        ImportProblem(
+            "framework",
+            "expected a mapping with the keys slug, name, version, description and licence, "
+            "found a string",
+        ),
+        ImportProblem(
+            "domains[0].standards[0]",
+            "expected a mapping with the keys code, title, statement, type, guidance, "
+            "evidence_prompts, ask, found a string",
+        ),
+        ImportProblem("domains[1].standards", "expected a list of standards, found a mapping"),
+    ]
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
 def test_import_blank_required_text_is_refused():
     document = full_document()
     document["domains"][0]["name"] = "   "
@@ -874,6 +914,18 @@ def test_import_yaml_syntax_error_gives_line_and_column():
     assert problems[0].path == ""
     assert problems[0].message.startswith("not valid YAML at line ")
     assert ", column " in problems[0].message
+    assert_nothing_stored()
+
+
+@pytest.mark.django_db
+def test_import_raw_control_character_in_the_file_is_refused():
+    problems = problems_of(MINIMAL.replace("Welcome", "Wel\x00come"))
+
+    assert len(problems) == 1
+    assert problems[0].path == ""
+    assert problems[0].message.startswith(
+        "not valid YAML: the file contains the character U+0000; "
+    )
     assert_nothing_stored()
 
 
