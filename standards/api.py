@@ -183,5 +183,7 @@ class FrameworkVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
 class StandardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = StandardSerializer
-    queryset = Standard.objects.select_related("domain").order_by("version_id", "domain__order", "order")
+    queryset = Standard.objects.select_related("domain").order_by(
+        "version_id", "domain__order", "order"
+    )
     filterset_fields = ["version", "type", "domain__code"]

@@ -8,6 +8,10 @@ class FrameworkUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Framework file"),
         help_text=_("A YAML file (.yaml or .yml) written in the format described on this page."),
+        error_messages={
+            "required": _("Select a framework file to upload."),
+            "empty": _("The selected file is empty."),
+        },
     )
 
     def clean_file(self):

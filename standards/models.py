@@ -157,3 +157,6 @@ class CrosswalkLink(models.Model):
                 fields=["crosswalk", "source", "target"], name="unique_crosswalk_link"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source.code} → {self.target.code} ({self.get_relation_display()})"

@@ -36,7 +36,9 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def version_detail(request: HttpRequest, slug: str, label: str) -> HttpResponse:
     version = get_object_or_404(
-        FrameworkVersion.objects.select_related("framework", "crosswalk_in__from_version__framework"),
+        FrameworkVersion.objects.select_related(
+            "framework", "crosswalk_in__from_version__framework"
+        ),
         framework__slug=slug,
         label=label,
     )
@@ -73,11 +75,16 @@ def framework_upload(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", f"{where}{problem.message}")
         else:
             if result.created:
-                messages.success(request, _("%(version)s was imported.") % {"version": result.version})
+                messages.success(
+                    request, _("%(version)s was imported.") % {"version": result.version}
+                )
             else:
                 messages.info(
                     request,
-                    _("%(version)s was already imported with exactly this content. Nothing changed.")
+                    _(
+                        "%(version)s was already imported with exactly this content. "
+                        "Nothing changed."
+                    )
                     % {"version": result.version},
                 )
             return redirect(
@@ -96,6 +103,8 @@ def version_export(request: HttpRequest, slug: str, label: str) -> HttpResponse:
     version = get_object_or_404(
         FrameworkVersion.objects.select_related("framework"), framework__slug=slug, label=label
     )
-    response = HttpResponse(export_framework(version), content_type="application/yaml; charset=utf-8")
+    response = HttpResponse(
+        export_framework(version), content_type="application/yaml; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{slug}-{label}.yaml"'
     return response

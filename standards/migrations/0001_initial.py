@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,106 +15,257 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Framework',
+            name="Framework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='identifier')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('licence', models.CharField(blank=True, max_length=200, verbose_name='licence or source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="identifier")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "licence",
+                    models.CharField(blank=True, max_length=200, verbose_name="licence or source"),
+                ),
             ],
             options={
-                'verbose_name': 'framework',
-                'ordering': ['name'],
+                "verbose_name": "framework",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='FrameworkVersion',
+            name="FrameworkVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=40, verbose_name='version')),
-                ('status', models.CharField(choices=[('published', 'In use'), ('retired', 'Retired')], default='published', max_length=20, verbose_name='status')),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='imported')),
-                ('change_notes', models.TextField(blank=True, verbose_name='change notes')),
-                ('content_sha256', models.CharField(editable=False, max_length=64)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='standards.framework')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=40, verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("published", "In use"), ("retired", "Retired")],
+                        default="published",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="imported"
+                    ),
+                ),
+                ("change_notes", models.TextField(blank=True, verbose_name="change notes")),
+                ("content_sha256", models.CharField(editable=False, max_length=64)),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="standards.framework",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'framework version',
-                'ordering': ['framework__name', '-published_at'],
-                'permissions': [('import_framework', 'Can import, export and retire frameworks')],
+                "verbose_name": "framework version",
+                "ordering": ["framework__name", "-published_at"],
+                "permissions": [("import_framework", "Can import, export and retire frameworks")],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('order', models.PositiveIntegerField(verbose_name='order')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='standards.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("order", models.PositiveIntegerField(verbose_name="order")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="standards.frameworkversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'order'],
+                "ordering": ["version", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Crosswalk',
+            name="Crosswalk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='crosswalks_out', to='standards.frameworkversion')),
-                ('to_version', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='crosswalk_in', to='standards.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="crosswalks_out",
+                        to="standards.frameworkversion",
+                    ),
+                ),
+                (
+                    "to_version",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="crosswalk_in",
+                        to="standards.frameworkversion",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Standard',
+            name="Standard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('statement', models.TextField(verbose_name='statement')),
-                ('type', models.CharField(choices=[('essential', 'Essential'), ('expected', 'Expected'), ('desirable', 'Desirable')], max_length=20, verbose_name='type')),
-                ('guidance', models.TextField(blank=True, verbose_name='guidance')),
-                ('evidence_prompts', models.JSONField(blank=True, default=list, verbose_name='evidence prompts')),
-                ('ask', models.JSONField(blank=True, default=list, verbose_name='who to ask')),
-                ('order', models.PositiveIntegerField(verbose_name='order')),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='standards', to='standards.domain')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='standards', to='standards.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("statement", models.TextField(verbose_name="statement")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("essential", "Essential"),
+                            ("expected", "Expected"),
+                            ("desirable", "Desirable"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("guidance", models.TextField(blank=True, verbose_name="guidance")),
+                (
+                    "evidence_prompts",
+                    models.JSONField(blank=True, default=list, verbose_name="evidence prompts"),
+                ),
+                ("ask", models.JSONField(blank=True, default=list, verbose_name="who to ask")),
+                ("order", models.PositiveIntegerField(verbose_name="order")),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="standards",
+                        to="standards.domain",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="standards",
+                        to="standards.frameworkversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['domain__order', 'order'],
+                "ordering": ["domain__order", "order"],
             },
         ),
         migrations.CreateModel(
-            name='CrosswalkLink',
+            name="CrosswalkLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('equal', 'Same meaning'), ('narrower', 'Narrower'), ('broader', 'Broader'), ('related', 'Related')], max_length=20)),
-                ('order', models.PositiveIntegerField()),
-                ('crosswalk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='standards.crosswalk')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='standards.standard')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='crosswalk_links', to='standards.standard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("equal", "Same meaning"),
+                            ("narrower", "Narrower"),
+                            ("broader", "Broader"),
+                            ("related", "Related"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("order", models.PositiveIntegerField()),
+                (
+                    "crosswalk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="standards.crosswalk",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="standards.standard",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="crosswalk_links",
+                        to="standards.standard",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['crosswalk', 'order'],
+                "ordering": ["crosswalk", "order"],
             },
         ),
         migrations.AddConstraint(
-            model_name='frameworkversion',
-            constraint=models.UniqueConstraint(fields=('framework', 'label'), name='unique_version_label'),
+            model_name="frameworkversion",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "label"), name="unique_version_label"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='unique_domain_code'),
+            model_name="domain",
+            constraint=models.UniqueConstraint(
+                fields=("version", "code"), name="unique_domain_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='standard',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='unique_standard_code'),
+            model_name="standard",
+            constraint=models.UniqueConstraint(
+                fields=("version", "code"), name="unique_standard_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='crosswalklink',
-            constraint=models.UniqueConstraint(fields=('crosswalk', 'source', 'target'), name='unique_crosswalk_link'),
+            model_name="crosswalklink",
+            constraint=models.UniqueConstraint(
+                fields=("crosswalk", "source", "target"), name="unique_crosswalk_link"
+            ),
         ),
     ]
