@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
+NEW_TOKEN_SESSION_KEY = "new_api_token"
+
 
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -18,22 +20,27 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
-    """Create, replace or revoke the signed-in person's personal API token."""
-    token = Token.objects.filter(user=request.user).first()
-    new_key = None
+    """Create, replace or revoke the signed-in person's personal API token.
+
+    A new key is shown once, on the page after the POST (kept in the session until then), so
+    reloading that page neither shows it again nor replaces the token.
+    """
     if request.method == "POST":
         action = request.POST.get("action")
-        if token is not None:
-            token.delete()
-            token = None
-        if action == "create":
-            token = Token.objects.create(user=request.user)
-            new_key = token.key
-            messages.success(request, _("Your new API token has been created."))
-        elif action == "revoke":
-            messages.success(request, _("Your API token has been revoked."))
-        else:
+        if action not in {"create", "revoke"}:
             messages.error(request, _("Choose whether to create or revoke a token."))
+            return redirect("api_token")
+        Token.objects.filter(user=request.user).delete()
+        if action == "create":
+            request.session[NEW_TOKEN_SESSION_KEY] = Token.objects.create(user=request.user).key
+            messages.success(request, _("Your new API token has been created."))
+        else:
+            messages.success(request, _("Your API token has been revoked."))
+        return redirect("api_token")
+    token = Token.objects.filter(user=request.user).first()
+    new_key = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if token is None or token.key != new_key:
+        new_key = None
     return render(request, "account/api_token.html", {"token": token, "new_key": new_key})
 
 
