@@ -1,10 +1,806 @@
-"""The versioned REST API at /api/v1/: every app's viewsets are registered on this router."""
+"""The versioned REST API at /api/v1/: the network's resources, and the router for every app.
 
-from rest_framework import routers
+Organisations, services, commissioning bodies, memberships, invitations and `/me/`. Every list
+is filtered by the policy (assurance/permissions.py); a detail the person cannot see is 404,
+and a write they may not make on an object they can see is 403. Writes go through the same
+functions as the pages: assurance/roles.py for services, bodies and memberships, and
+assurance/invitations.py for invitations.
+"""
 
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, generics, mixins, routers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+
+from assurance import invitations, roles
+from assurance.models import (
+    CommissionerMembership,
+    CommissioningBody,
+    Coordinator,
+    Invitation,
+    Membership,
+    Network,
+    Organisation,
+    Service,
+    User,
+)
+from assurance.permissions import ObjectPolicyPermission, can, is_coordinator, objects_for_user
+from assurance.rest import Conflict
 from standards import api as standards_api
 
-router = routers.DefaultRouter()
+# What a service lead may change about their own service; everything else is the coordinators'.
+SERVICE_FIELDS_A_LEAD_MAY_CHANGE = frozenset({"description", "population", "capacity"})
+
+
+# Scoping: what each person may see ------------------------------------------------------------
+
+
+def visible_networks(user: User) -> QuerySet:
+    return objects_for_user(user, "assurance.view_network", Network.objects.all())
+
+
+def visible_services(user: User) -> QuerySet:
+    return objects_for_user(user, "assurance.view_service", Service.objects.all())
+
+
+def visible_bodies(user: User) -> QuerySet:
+    return objects_for_user(
+        user, "assurance.view_commissioningbody", CommissioningBody.objects.all()
+    )
+
+
+def visible_organisations(user: User) -> QuerySet:
+    """Coordinators see every organisation; anyone else those running a service they can see."""
+    if user.is_authenticated and user.has_perm("assurance.change_organisation"):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=visible_services(user).values("organisation_id"))
+
+
+def manageable_invitations(user: User) -> QuerySet:
+    """Coordinators manage their networks' invitations; service leads their services'."""
+    return Invitation.objects.filter(
+        Q(network__in=objects_for_user(user, "assurance.change_network", Network.objects.all()))
+        | Q(service__in=objects_for_user(user, "assurance.manage_team", Service.objects.all()))
+    )
+
+
+def _forbidden(error: DjangoPermissionDenied) -> exceptions.PermissionDenied:
+    # Keep the policy's plain-English reason; the generic handler would drop it.
+    return exceptions.PermissionDenied(str(error) or None)
+
+
+# Permission classes: ObjectPolicyPermission, for objects whose rights live elsewhere --------
+
+
+class CoordinatorCreatesPermission(ObjectPolicyPermission):
+    """Services and bodies: reads and updates by object permission; creating needs a coordinator.
+
+    Whether the chosen network may receive it is checked in `perform_create`.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if view.action == "create" and not is_coordinator(request.user):
+            raise exceptions.PermissionDenied(view.create_refused)
+        return True
+
+
+class OrganisationPermission(ObjectPolicyPermission):
+    """Organisations carry no object permissions: seeing one is decided by the filtered queryset,
+    and adding or changing one needs the model permission the coordinators group holds."""
+
+    message = _("Only network coordinators can add or change organisations.")
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in ("GET", "HEAD", "OPTIONS") or view.action is None:
+            return True  # reads are scoped by the queryset; unknown methods get their 405
+        required = self.get_required_permissions(request.method, Organisation)
+        return request.user.has_perms(required)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return True  # visible: it came from visible_organisations; writes: has_permission
+
+
+class ServiceTeamPermission(ObjectPolicyPermission):
+    """Memberships: seen through view permission on their service; each action names the
+    service permission it needs in the viewset's `service_perms`."""
+
+    message = _("Only the service lead or a network coordinator can change the team.")
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if not can(request.user, "assurance.view_service", obj.service):
+            raise Http404
+        perm = view.service_perms.get(view.action)
+        return perm is not None and can(request.user, perm, obj.service)
+
+
+class InvitationPermission(ObjectPolicyPermission):
+    """Invitations: visible to the people who may invite to their target. Which roles each may
+    give (and so resend or withdraw) is decided by assurance/invitations.py, which raises
+    PermissionDenied."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if not invitations.roles_user_may_give(
+            request.user, network=obj.network, service=obj.service
+        ):
+            raise Http404
+        return True
+
+
+# Serializers -------------------------------------------------------------------------------
+
+
+# Role and status fields share names with other choice sets ("role", "status"); naming their
+# schema components here keeps the OpenAPI enums apart without a hash in the name.
+
+
+@extend_schema_field(
+    serializers.ChoiceField(choices=Membership.Role.choices), component_name="MembershipRoleEnum"
+)
+class MembershipRoleField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Membership.Role.choices, **kwargs)
+
+
+@extend_schema_field(
+    serializers.ChoiceField(choices=Invitation.Role.choices), component_name="InvitationRoleEnum"
+)
+class InvitationRoleField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Invitation.Role.choices, **kwargs)
+
+
+class NetworkRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Network
+        fields = ["id", "name"]
+
+
+class ServiceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "name"]
+
+
+class BodyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommissioningBody
+        fields = ["id", "name"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "email"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind", "region"]
+
+
+class _ScopedSerializer(serializers.ModelSerializer):
+    """Offers, for each related field named in `scoped_fields`, only the objects the signed-in
+    person can see, so an invisible id reads as one that does not exist."""
+
+    scoped_fields: dict[str, Callable[[User], QuerySet]] = {}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not hasattr(self, "initial_data"):
+            return fields  # output only: the choices are never consulted, so spare the queries
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for name, scope in self.scoped_fields.items():
+            fields[name].queryset = (
+                scope(user) if user is not None else fields[name].queryset.none()
+            )
+        return fields
+
+
+class ServiceSerializer(_ScopedSerializer):
+    network = serializers.PrimaryKeyRelatedField(
+        queryset=Network.objects.all(),
+        help_text="Chosen when the service is added; a service never moves to another network.",
+    )
+    network_name = serializers.CharField(source="network.name", read_only=True)
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    scoped_fields = {"network": visible_networks, "organisation": visible_organisations}
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "name",
+            "network",
+            "network_name",
+            "organisation",
+            "organisation_name",
+            "setting_type",
+            "population",
+            "capacity",
+            "region",
+            "description",
+            "active",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if isinstance(self.instance, Service) and hasattr(self, "initial_data"):
+            # The current network stays acceptable, so a lead can PUT back what they read.
+            fields["network"].queryset = Network.objects.filter(
+                Q(pk__in=fields["network"].queryset.values("pk")) | Q(pk=self.instance.network_id)
+            )
+        return fields
+
+    def validate_network(self, network: Network) -> Network:
+        # Its permissions were granted to this network's coordinators when it was added.
+        if isinstance(self.instance, Service) and network.pk != self.instance.network_id:
+            raise serializers.ValidationError(_("A service cannot move to another network."))
+        return network
+
+
+class CommissioningBodySerializer(_ScopedSerializer):
+    network = serializers.PrimaryKeyRelatedField(
+        queryset=Network.objects.all(),
+        help_text="Chosen when the body is added; it never moves to another network.",
+    )
+    network_name = serializers.CharField(source="network.name", read_only=True)
+
+    scoped_fields = {"network": visible_networks}
+
+    class Meta:
+        model = CommissioningBody
+        fields = ["id", "name", "network", "network_name", "kind", "region"]
+
+    def validate_network(self, network: Network) -> Network:
+        if isinstance(self.instance, CommissioningBody) and network.pk != self.instance.network_id:
+            raise serializers.ValidationError(
+                _("A commissioning body cannot move to another network.")
+            )
+        return network
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = PersonSerializer(read_only=True)
+    service = ServiceRefSerializer(read_only=True)
+    role = MembershipRoleField(read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "service", "role", "started_at", "ended_at", "active"]
+        read_only_fields = fields
+
+
+class InvitationStatus(models.TextChoices):
+    """Where an invitation stands, worked out from its dates (it is not stored)."""
+
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> "InvitationStatus":
+        if invitation.accepted_at:
+            return cls.ACCEPTED
+        if invitation.revoked_at:
+            return cls.REVOKED
+        if invitation.expires_at <= timezone.now():
+            return cls.EXPIRED
+        return cls.PENDING
+
+
+@extend_schema_field(
+    serializers.ChoiceField(choices=InvitationStatus.choices), component_name="InvitationStatusEnum"
+)
+class InvitationStatusField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, invitation: Invitation) -> str:
+        return InvitationStatus.of(invitation).value
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its managers see it. The token (and its hash) never leave the server."""
+
+    network = NetworkRefSerializer(read_only=True)
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    body = BodyRefSerializer(read_only=True, allow_null=True)
+    role = InvitationRoleField(read_only=True)
+    invited_by = PersonSerializer(read_only=True)
+    status = InvitationStatusField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "network",
+            "service",
+            "body",
+            "status",
+            "invited_by",
+            "created_at",
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    """Whom to invite, to which role, and where: a service for the team roles, a
+    commissioning body for `commissioner`, a network for `coordinator`."""
+
+    email = serializers.EmailField()
+    role = InvitationRoleField()
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(), required=False, allow_null=True
+    )
+    body = serializers.PrimaryKeyRelatedField(
+        queryset=CommissioningBody.objects.all(), required=False, allow_null=True
+    )
+    network = serializers.PrimaryKeyRelatedField(
+        queryset=Network.objects.all(), required=False, allow_null=True
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        for name, scope in (
+            ("service", visible_services),
+            ("body", visible_bodies),
+            ("network", visible_networks),
+        ):
+            fields[name].queryset = (
+                scope(user) if user is not None else fields[name].queryset.none()
+            )
+        return fields
+
+    def validate(self, attrs):
+        role, service, body = attrs["role"], attrs.get("service"), attrs.get("body")
+        if role in Invitation.SERVICE_ROLES:
+            if service is None:
+                raise serializers.ValidationError(
+                    {"service": [_("Choose the service to invite this person to.")]}
+                )
+            attrs["network"] = service.network
+        elif role == Invitation.Role.COMMISSIONER:
+            if body is None:
+                raise serializers.ValidationError(
+                    {"body": [_("Choose the commissioning body to invite this person to.")]}
+                )
+            attrs["network"] = body.network
+        elif attrs.get("network") is None:
+            raise serializers.ValidationError(
+                {"network": [_("Choose the network to invite this person to.")]}
+            )
+        return attrs
+
+
+class MeMembershipSerializer(serializers.ModelSerializer):
+    service = ServiceRefSerializer(read_only=True)
+    role = MembershipRoleField(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "service", "role", "started_at"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in person and every role they hold now."""
+
+    memberships = MeMembershipSerializer(many=True, read_only=True, source="active_memberships")
+    coordinator_networks = serializers.SerializerMethodField()
+    commissioning_bodies = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "name",
+            "memberships",
+            "coordinator_networks",
+            "commissioning_bodies",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NetworkRefSerializer(many=True))
+    def get_coordinator_networks(self, user: User):
+        return NetworkRefSerializer(
+            [role.network for role in user.active_coordinator_roles], many=True
+        ).data
+
+    @extend_schema_field(BodyRefSerializer(many=True))
+    def get_commissioning_bodies(self, user: User):
+        return BodyRefSerializer(
+            [role.body for role in user.active_commissioner_roles], many=True
+        ).data
+
+
+# Filters ------------------------------------------------------------------------------------
+# Related objects are filtered by plain id (not a model choice), so an id the person cannot
+# see gives an empty list, exactly as one that does not exist.
+
+
+class OrganisationFilter(filters.FilterSet):
+    class Meta:
+        model = Organisation
+        fields = ["kind", "region"]
+
+
+class ServiceFilter(filters.FilterSet):
+    network = filters.NumberFilter(field_name="network_id")
+    organisation = filters.NumberFilter(field_name="organisation_id")
+
+    class Meta:
+        model = Service
+        fields = ["network", "organisation", "setting_type", "region", "active"]
+
+
+class CommissioningBodyFilter(filters.FilterSet):
+    network = filters.NumberFilter(field_name="network_id")
+
+    class Meta:
+        model = CommissioningBody
+        fields = ["network", "kind", "region"]
+
+
+class MembershipFilter(filters.FilterSet):
+    service = filters.NumberFilter(field_name="service_id")
+    active = filters.BooleanFilter(
+        field_name="ended_at", lookup_expr="isnull", label="Still in the team"
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["service", "role", "active"]
+
+
+class InvitationFilter(filters.FilterSet):
+    network = filters.NumberFilter(field_name="network_id")
+    service = filters.NumberFilter(field_name="service_id")
+    body = filters.NumberFilter(field_name="body_id")
+    status = filters.ChoiceFilter(choices=InvitationStatus.choices, method="filter_status")
+
+    class Meta:
+        model = Invitation
+        fields = ["network", "service", "body", "role", "status"]
+
+    def filter_status(self, queryset, name, value):
+        if value == InvitationStatus.ACCEPTED:
+            return queryset.filter(accepted_at__isnull=False)
+        if value == InvitationStatus.REVOKED:
+            return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=False)
+        unused = queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        if value == InvitationStatus.EXPIRED:
+            return unused.filter(expires_at__lte=timezone.now())
+        return unused.filter(expires_at__gt=timezone.now())
+
+
+# Viewsets -----------------------------------------------------------------------------------
+
+SEARCHABLE = [filters.DjangoFilterBackend, SearchFilter]
+
+
+class OrganisationViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Providers that run services. Coordinators see and edit all of them; anyone else sees
+    the organisations running a service they can see."""
+
+    serializer_class = OrganisationSerializer
+    permission_classes = [OrganisationPermission]
+    filter_backends = SEARCHABLE
+    filterset_class = OrganisationFilter
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return visible_organisations(self.request.user).order_by("name")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        description=(
+            "Add a service to a network you coordinate. A network you cannot see is refused "
+            "as an unknown id (400); one you can see but not coordinate is 403."
+        )
+    ),
+    update=extend_schema(
+        description=(
+            "Change a service. Coordinators may change everything but the network. A service "
+            "lead may change only description, population and capacity: a change to any other "
+            "field is a 400 field error naming it (sending its current value back is fine)."
+        )
+    ),
+    partial_update=extend_schema(
+        description="As PUT, for the fields sent: service leads may change only description, "
+        "population and capacity."
+    ),
+)
+class ServiceViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Services the signed-in person can see: their own team's, or every one in the networks
+    they coordinate."""
+
+    serializer_class = ServiceSerializer
+    permission_classes = [CoordinatorCreatesPermission]
+    create_refused = _("Only network coordinators can add services.")
+    filter_backends = SEARCHABLE
+    filterset_class = ServiceFilter
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return objects_for_user(
+            self.request.user,
+            "assurance.view_service",
+            Service.objects.select_related("network", "organisation"),
+        ).order_by("name", "id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        if not can(self.request.user, "assurance.change_network", data["network"]):
+            raise exceptions.PermissionDenied(
+                _("You can add services only to networks you coordinate.")
+            )
+        serializer.instance = roles.create_service(**data)
+
+    def perform_update(self, serializer):
+        service = serializer.instance
+        if not can(self.request.user, "assurance.change_network", service.network):
+            refused = {
+                name: [_("Only a network coordinator can change this.")]
+                for name, value in serializer.validated_data.items()
+                if name not in SERVICE_FIELDS_A_LEAD_MAY_CHANGE and getattr(service, name) != value
+            }
+            if refused:
+                raise serializers.ValidationError(refused)
+        serializer.save()
+
+
+@extend_schema_view(
+    create=extend_schema(
+        description="Add a commissioning body to a network you coordinate.",
+    )
+)
+class CommissioningBodyViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Commissioning bodies: coordinators see and edit their networks' bodies; commissioners
+    see the bodies they read for."""
+
+    serializer_class = CommissioningBodySerializer
+    permission_classes = [CoordinatorCreatesPermission]
+    create_refused = _("Only network coordinators can add commissioning bodies.")
+    filter_backends = SEARCHABLE
+    filterset_class = CommissioningBodyFilter
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return objects_for_user(
+            self.request.user,
+            "assurance.view_commissioningbody",
+            CommissioningBody.objects.select_related("network"),
+        ).order_by("name", "id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        if not can(self.request.user, "assurance.change_network", data["network"]):
+            raise exceptions.PermissionDenied(
+                _("You can add commissioning bodies only to networks you coordinate.")
+            )
+        serializer.instance = roles.create_commissioning_body(**data)
+
+
+class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
+    """Team memberships of the services the signed-in person can see, past and present.
+    People join by invitation (`/invitations/`), so there is no create."""
+
+    serializer_class = MembershipSerializer
+    permission_classes = [ServiceTeamPermission]
+    service_perms = {
+        "list": "assurance.view_service",
+        "retrieve": "assurance.view_service",
+        "deactivate": "assurance.manage_team",
+    }
+    filterset_class = MembershipFilter
+
+    def get_queryset(self):
+        return (
+            Membership.objects.filter(service__in=visible_services(self.request.user))
+            .select_related("user", "service")
+            .order_by("service__name", "role", "user__email", "id")
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: MembershipSerializer},
+        description=(
+            "End a membership and the access it gave. For the service lead and network "
+            "coordinators. Nobody can end their own membership here (409), and an ended "
+            "membership cannot be ended again (409)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        membership = self.get_object()
+        if not membership.is_active:
+            raise Conflict(_("This membership has already ended."))
+        if membership.user_id == request.user.pk:
+            # As on the team page: a lead removing themselves could leave nobody to run the team.
+            raise Conflict(
+                _(
+                    "You cannot remove yourself from a team. Another service lead or a network "
+                    "coordinator can do it."
+                )
+            )
+        roles.leave_service(membership)
+        return Response(self.get_serializer(membership).data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+        description=(
+            "Email an invitation. A pending invitation for the same address and target is "
+            "merged into this one (same id, new role and link; only the newest link works). "
+            "Coordinators may invite to any role in their networks; service leads may invite "
+            "staff and contributors with lived experience to their own service (else 403)."
+        ),
+    )
+)
+class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Invitations the signed-in person may manage: coordinators their networks', service
+    leads their services'."""
+
+    serializer_class = InvitationSerializer
+    permission_classes = [InvitationPermission]
+    filterset_class = InvitationFilter
+
+    def get_queryset(self):
+        return (
+            manageable_invitations(self.request.user)
+            .select_related("network", "service", "body", "invited_by")
+            .order_by("-sent_at", "-id")
+        )
+
+    def get_serializer_class(self):
+        return InvitationCreateSerializer if self.action == "create" else InvitationSerializer
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            invitation = invitations.invite(
+                invited_by=request.user,
+                email=data["email"],
+                role=data["role"],
+                network=data["network"],
+                service=data.get("service"),
+                body=data.get("body"),
+            )
+        except DjangoPermissionDenied as error:
+            raise _forbidden(error) from None
+        except invitations.InvitationError as error:
+            raise serializers.ValidationError({"email": [str(error)]}) from None
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: InvitationSerializer},
+        description=(
+            "Send the invitation again with a new link; the old link stops working. An "
+            "expired invitation is replaced by a new one (a new id). A used or withdrawn "
+            "invitation cannot be sent again (409)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        invitation = self.get_object()
+        try:
+            invitation = invitations.resend(invitation, by=request.user)
+        except DjangoPermissionDenied as error:
+            raise _forbidden(error) from None
+        except invitations.InvitationError as error:
+            raise Conflict(str(error)) from None
+        return Response(InvitationSerializer(invitation).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: InvitationSerializer},
+        description=(
+            "Withdraw the invitation so its link no longer works. Withdrawing twice is "
+            "harmless; an invitation already used cannot be withdrawn (409)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        invitation = self.get_object()
+        try:
+            invitations.revoke(invitation, by=request.user)
+        except DjangoPermissionDenied as error:
+            raise _forbidden(error) from None
+        if invitation.accepted_at is not None:
+            raise Conflict(
+                _("This invitation has already been used. End the person's role instead.")
+            )
+        return Response(InvitationSerializer(invitation).data)
+
+
+class MeView(generics.RetrieveAPIView):
+    """The signed-in person: email, name, and the roles they hold now."""
+
+    serializer_class = MeSerializer
+    permission_classes = [ObjectPolicyPermission]  # signed in; a person always sees themselves
+
+    def get_object(self):
+        return User.objects.prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.active()
+                .select_related("service")
+                .order_by("service__name", "id"),
+                to_attr="active_memberships",
+            ),
+            Prefetch(
+                "coordinator_roles",
+                queryset=Coordinator.objects.active()
+                .select_related("network")
+                .order_by("network__name", "id"),
+                to_attr="active_coordinator_roles",
+            ),
+            Prefetch(
+                "commissioner_roles",
+                queryset=CommissionerMembership.objects.active()
+                .select_related("body")
+                .order_by("body__name", "id"),
+                to_attr="active_commissioner_roles",
+            ),
+        ).get(pk=self.request.user.pk)
+
+
+# The router ---------------------------------------------------------------------------------
+
+
+class Router(routers.DefaultRouter):
+    """The default router, plus `/me/`: one object, not a collection, so not a viewset."""
+
+    def get_urls(self):
+        return [path("me/", MeView.as_view(), name="me"), *super().get_urls()]
+
+
+router = Router()
 router.register("frameworks", standards_api.FrameworkViewSet, basename="framework")
 router.register("framework-versions", standards_api.FrameworkVersionViewSet, basename="version")
 router.register("standards", standards_api.StandardViewSet, basename="standard")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("services", ServiceViewSet, basename="service")
+router.register("commissioning-bodies", CommissioningBodyViewSet, basename="commissioningbody")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("invitations", InvitationViewSet, basename="invitation")
