@@ -1,5 +1,8 @@
 """Framework pages: the list, one version with its standards, and the coordinators' upload."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Prefetch
@@ -58,6 +61,22 @@ def version_detail(request: HttpRequest, slug: str, label: str) -> HttpResponse:
     )
 
 
+GUIDE = Path(settings.BASE_DIR) / "docs" / "frameworks.md"
+
+
+@login_required
+def format_guide(request: HttpRequest) -> HttpResponse:
+    """docs/frameworks.md, shown in the app so a coordinator never needs the source tree."""
+    import markdown
+
+    html = markdown.markdown(
+        GUIDE.read_text(encoding="utf-8"), extensions=["tables", "fenced_code", "toc"]
+    )
+    # The document's own "# title" becomes the page's h1 in the template.
+    body = html.split("</h1>", 1)[-1]
+    return render(request, "standards/format_guide.html", {"guide": body})
+
+
 @login_required
 @permission_required("standards.import_framework", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -92,7 +111,8 @@ def framework_upload(request: HttpRequest) -> HttpResponse:
                 slug=result.version.framework.slug,
                 label=result.version.label,
             )
-    return render(request, "standards/framework_upload.html", {"form": form})
+    example = FrameworkVersion.objects.select_related("framework").order_by("pk").first()
+    return render(request, "standards/framework_upload.html", {"form": form, "example": example})
 
 
 @login_required

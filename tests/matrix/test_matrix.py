@@ -1,4 +1,4 @@
-"""The permission matrix: every route × every member of the cast × own and someone else's object.
+"""The permission matrix: every route, every member of the cast, own and someone else's object.
 
 Every URL pattern and API route the resolver knows must have an entry in table.py; a missing
 one fails `test_every_route_is_in_the_table`.
@@ -75,7 +75,9 @@ def test_route_gives_each_role_what_the_policy_says(route: Route):
         for which, expected in cases:
             obj = None
             if route.kind:
-                obj = world.own(role, route.kind) if which == "own" else world.other(role, route.kind)
+                obj = (
+                    world.own(role, route.kind) if which == "own" else world.other(role, route.kind)
+                )
             status = request(client, route, obj)
             if status != expected[role]:
                 mismatches.append(f"{role} on {which}: expected {expected[role]}, got {status}")
@@ -97,6 +99,6 @@ def test_route_family_gives_each_role_what_the_policy_says(prefix):
 
 def count_cases() -> int:
     """How many (route, role, object) cases the matrix checks; printed in closing notes."""
-    return sum(len(CAST) * (2 if route.other else 1) for route in ALL_ROUTES) + len(
-        FAMILIES
-    ) * len(CAST)
+    return sum(len(CAST) * (2 if route.other else 1) for route in ALL_ROUTES) + len(FAMILIES) * len(
+        CAST
+    )

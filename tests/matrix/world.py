@@ -30,7 +30,9 @@ CAST = (
     "outsider",
 )
 SERVICE_TEAM = ("service_lead", "staff", "lived_experience")
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "developmental-relational-framework.yaml"
+FIXTURE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "developmental-relational-framework.yaml"
+)
 
 
 @dataclass
@@ -53,16 +55,37 @@ OWN = {
     "body": {"default": "B"},
     "organisation": {"reviewer": "OT", "lead_reviewer": "OT", "default": "OS"},
     "membership": {"reviewer": "member_T", "lead_reviewer": "member_T", "default": "member_S"},
-    "invitation": {"reviewer": "invitation_T", "lead_reviewer": "invitation_T", "default": "invitation_S"},
+    "invitation": {
+        "reviewer": "invitation_T",
+        "lead_reviewer": "invitation_T",
+        "default": "invitation_S",
+    },
     "network": {"default": "N"},
     "version": {"default": "V"},
 }
 OTHER = {
-    "service": {"coordinator": "U", "commissioner": "U", "outsider": "U", "reviewer": "S", "lead_reviewer": "S", "default": "T"},
+    "service": {
+        "coordinator": "U",
+        "commissioner": "U",
+        "outsider": "U",
+        "reviewer": "S",
+        "lead_reviewer": "S",
+        "default": "T",
+    },
     "body": {"default": "C"},
     "organisation": {"default": "OU"},
-    "membership": {"coordinator": "member_U", "reviewer": "member_S", "lead_reviewer": "member_S", "default": "member_T"},
-    "invitation": {"coordinator": "invitation_U", "reviewer": "invitation_S", "lead_reviewer": "invitation_S", "default": "invitation_T"},
+    "membership": {
+        "coordinator": "member_U",
+        "reviewer": "member_S",
+        "lead_reviewer": "member_S",
+        "default": "member_T",
+    },
+    "invitation": {
+        "coordinator": "invitation_U",
+        "reviewer": "invitation_S",
+        "lead_reviewer": "invitation_S",
+        "default": "invitation_T",
+    },
     "network": {"default": "M"},
     "version": {"default": "V"},
 }
@@ -101,7 +124,11 @@ def build_world() -> World:
 
     coordinator_m = UserFactory(email="coordinator.m@example.org")
     roles.appoint_coordinator(coordinator_m, m)
-    inviters = {"S": world.people["coordinator"], "T": world.people["coordinator"], "U": coordinator_m}
+    inviters = {
+        "S": world.people["coordinator"],
+        "T": world.people["coordinator"],
+        "U": coordinator_m,
+    }
     for name, service in (("S", s), ("T", t), ("U", u)):
         world.objects[f"invitation_{name}"] = invitations.invite(
             invited_by=inviters[name],

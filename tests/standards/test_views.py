@@ -217,3 +217,39 @@ def test_export_is_forbidden_to_others(client, user, res_version):
     )
 
     assert response.status_code == 403
+
+
+def test_format_guide_shows_the_documentation_in_the_app(client, user):
+    client.force_login(user)
+
+    content = client.get(reverse("standards:format_guide")).content.decode()
+
+    assert content.count("<h1") == 1
+    assert "evidence_prompts" in content
+    assert "<table>" in content
+    assert "expected one of essential, expected, desirable" in content
+
+
+def test_upload_page_links_to_the_guide_and_an_example(client, coordinator, res_version):
+    client.force_login(coordinator)
+
+    content = client.get(reverse("standards:framework_upload")).content.decode()
+
+    assert reverse("standards:format_guide") in content
+    assert (
+        reverse("standards:version_export", args=[res_version.framework.slug, "2027.1"]) in content
+    )
+
+
+def test_the_example_in_the_format_guide_imports(db):
+    import re
+
+    from standards.views import GUIDE
+    from standards.yaml_format import import_framework
+
+    example = re.search(r"```yaml\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.DOTALL)
+
+    result = import_framework(example.group(1), source="docs/frameworks.md")
+
+    assert result.created
+    assert result.version.standards.count() == 3
