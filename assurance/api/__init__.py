@@ -1,0 +1,31 @@
+"""The versioned REST API at /api/v1/: every app's viewsets are registered on this router.
+
+The resources live by concern: assurance/api/network.py (organisations, services, commissioning
+bodies), assurance/api/people.py (memberships, invitations, `/me/`) and standards/api.py
+(frameworks and standards). Conventions they share are in assurance/rest.py.
+"""
+
+from django.urls import path
+from rest_framework import routers
+
+from assurance.api.network import CommissioningBodyViewSet, OrganisationViewSet, ServiceViewSet
+from assurance.api.people import InvitationViewSet, MembershipViewSet, MeView
+from standards import api as standards_api
+
+
+class Router(routers.DefaultRouter):
+    """The default router, plus `/me/`: one object, not a collection, so not a viewset."""
+
+    def get_urls(self):
+        return [path("me/", MeView.as_view(), name="me"), *super().get_urls()]
+
+
+router = Router()
+router.register("frameworks", standards_api.FrameworkViewSet, basename="framework")
+router.register("framework-versions", standards_api.FrameworkVersionViewSet, basename="version")
+router.register("standards", standards_api.StandardViewSet, basename="standard")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("services", ServiceViewSet, basename="service")
+router.register("commissioning-bodies", CommissioningBodyViewSet, basename="commissioningbody")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("invitations", InvitationViewSet, basename="invitation")
