@@ -163,7 +163,9 @@ class Service(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="services"
     )
     name = models.CharField(_("name"), max_length=200)
-    setting_type = models.CharField(_("type of setting"), max_length=30, choices=SettingType.choices)
+    setting_type = models.CharField(
+        _("type of setting"), max_length=30, choices=SettingType.choices
+    )
     population = models.CharField(
         _("who the service is for"),
         max_length=300,

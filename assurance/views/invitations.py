@@ -33,7 +33,10 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                 invitations.accept(invitation, request.user)
             except invitations.InvitationError as error:
                 return render(
-                    request, "assurance/invitation_problem.html", {"problem": str(error)}, status=409
+                    request,
+                    "assurance/invitation_problem.html",
+                    {"problem": str(error)},
+                    status=409,
                 )
             messages.success(
                 request,

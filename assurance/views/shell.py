@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from assurance import permissions
 from assurance.models import CommissionerMembership, Membership
 
-NEW_TOKEN_SESSION_KEY = "new_api_token"
+NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 - a session key name, not a secret
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -13,7 +13,9 @@ def dashboard(client, person) -> str:
     return client.get("/").content.decode()
 
 
-def test_service_lead_sees_their_service_team_size_and_invitations(client, service, service_lead, staff):
+def test_service_lead_sees_their_service_team_size_and_invitations(
+    client, service, service_lead, staff
+):
     content = dashboard(client, service_lead)
 
     assert "Your services" in content
@@ -23,7 +25,9 @@ def test_service_lead_sees_their_service_team_size_and_invitations(client, servi
     assert "Commissioning" not in content
 
 
-def test_coordinator_sees_their_network_with_counts(client, coordinator, service, other_service, body):
+def test_coordinator_sees_their_network_with_counts(
+    client, coordinator, service, other_service, body
+):
     content = dashboard(client, coordinator)
 
     assert "Network coordination" in content

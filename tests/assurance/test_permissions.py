@@ -64,7 +64,10 @@ def test_get_service_for_user_is_403_when_visible_but_not_allowed(service, staff
 
 
 def test_get_service_for_user_returns_the_service_when_allowed(service, service_lead):
-    assert permissions.get_service_for_user(service_lead, service.pk, "assurance.change_service") == service
+    assert (
+        permissions.get_service_for_user(service_lead, service.pk, "assurance.change_service")
+        == service
+    )
 
 
 def test_get_object_for_user_treats_a_malformed_id_as_missing(staff):

@@ -45,7 +45,92 @@ def version_kwargs(version) -> dict:
 COORDINATOR_ONLY = expect(403, coordinator=200)
 SIGNED_IN = expect(200)
 
+MANAGES_TEAM = expect(
+    403, service_lead=200, lead_reviewer=200, coordinator=200, commissioner=404, outsider=404
+)
+MAY_INVITE = {
+    "own": expect(404, service_lead=200, lead_reviewer=200, coordinator=200),
+    "other": expect(404),
+}
+MAY_INVITE_POSTED = {
+    "own": expect(404, service_lead=302, lead_reviewer=302, coordinator=302),
+    "other": expect(404),
+}
+
+
 ROUTES: list[Route] = [
+    # Coordinator pages: the lists, "add" pages and the invite page are the coordinators' (403
+    # for everyone else). Organisations belong to no network, so any coordinator may change any.
+    Route("organisation_list", own=COORDINATOR_ONLY),
+    Route("organisation_create", own=COORDINATOR_ONLY),
+    Route(
+        "organisation_edit",
+        kind="organisation",
+        kwargs=pk,
+        own=COORDINATOR_ONLY,
+        other=COORDINATOR_ONLY,
+    ),
+    Route("service_list", own=COORDINATOR_ONLY),
+    Route("service_create", own=COORDINATOR_ONLY),
+    Route("body_list", own=COORDINATOR_ONLY),
+    Route("body_create", own=COORDINATOR_ONLY),
+    Route(
+        "body_detail",
+        kind="body",
+        kwargs=pk,
+        own=expect(404, coordinator=200, commissioner=200),
+        other=expect(404),
+    ),
+    Route(
+        "body_invite",
+        method="POST",
+        kind="body",
+        kwargs=pk,
+        # No email posted: the coordinator gets the page back with the error.
+        own=expect(404, coordinator=200, commissioner=403),
+        other=expect(404),
+    ),
+    Route(
+        "body_edit",
+        kind="body",
+        kwargs=pk,
+        own=expect(404, coordinator=200, commissioner=403),
+        other=expect(404),
+    ),
+    Route("membership_list", own=COORDINATOR_ONLY),
+    Route("invitation_list", own=COORDINATOR_ONLY),
+    Route("invitation_resend", method="POST", kind="invitation", kwargs=pk, **MAY_INVITE_POSTED),
+    Route("invitation_revoke", kind="invitation", kwargs=pk, **MAY_INVITE),
+    Route("invitation_revoke", method="POST", kind="invitation", kwargs=pk, **MAY_INVITE_POSTED),
+    Route("network_invite", own=COORDINATOR_ONLY),
+    # Service and team pages: the team sees the service; its leads and coordinators manage it.
+    Route(
+        "service_detail",
+        kind="service",
+        kwargs=pk,
+        own=expect(200, commissioner=404, outsider=404),
+        other=expect(404),
+    ),
+    Route("service_edit", kind="service", kwargs=pk, own=MANAGES_TEAM, other=expect(404)),
+    Route("service_invite", kind="service", kwargs=pk, own=MANAGES_TEAM, other=expect(404)),
+    Route(
+        "membership_deactivate", kind="membership", kwargs=pk, own=MANAGES_TEAM, other=expect(404)
+    ),
+    Route(
+        "membership_deactivate",
+        method="POST",
+        kind="membership",
+        kwargs=pk,
+        own=expect(
+            403,
+            service_lead=302,
+            lead_reviewer=302,
+            coordinator=302,
+            commissioner=404,
+            outsider=404,
+        ),
+        other=expect(404),
+    ),
     # The shell
     Route("home", own=SIGNED_IN),
     Route("api_token", own=SIGNED_IN),

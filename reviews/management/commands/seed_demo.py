@@ -11,7 +11,15 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from assurance import roles
-from assurance.models import CommissioningBody, Membership, Network, Organisation, Region, Service, User
+from assurance.models import (
+    CommissioningBody,
+    Membership,
+    Network,
+    Organisation,
+    Region,
+    Service,
+    User,
+)
 
 NETWORK_NAME = "Relational Assurance Collaborative"
 DEMO_PASSWORD = "relational-demo-2027"  # noqa: S105 - published demo login, local data only
@@ -31,17 +39,73 @@ ORGANISATIONS = [
 # (service name, organisation index, setting type, region, population, places)
 SERVICES = [
     ("Larch Ward", 0, Setting.WARD, Region.NORTH_WEST, "Adults in acute mental health care", 18),
-    ("Millbrook Day Service", 0, Setting.DAY_SERVICE, Region.NORTH_WEST, "Adults with complex emotional needs", 40),
+    (
+        "Millbrook Day Service",
+        0,
+        Setting.DAY_SERVICE,
+        Region.NORTH_WEST,
+        "Adults with complex emotional needs",
+        40,
+    ),
     ("Quayside Hostel", 1, Setting.HOSTEL, Region.SOUTH_WEST, "Adults without a home", 32),
     ("Anchor House", 1, Setting.HOSTEL, Region.SOUTH_WEST, "Young adults aged 18 to 25", 14),
     ("Holme Wing PIPE", 2, Setting.PIPE, Region.NORTH_EAST, "Men serving long sentences", 60),
-    ("Fellside Approved Premises", 2, Setting.APPROVED_PREMISES, Region.NORTH_EAST, "Men on licence", 24),
-    ("Tyne Bridge Wing", 2, Setting.PRISON_WING, Region.NORTH_EAST, "Men in a resettlement prison", 90),
-    ("Rowan Children's Home", 3, Setting.CHILDRENS_HOME, Region.LONDON, "Young people aged 12 to 17", 6),
-    ("Riverside Family Centre", 3, Setting.DAY_SERVICE, Region.LONDON, "Families with young children", 30),
-    ("Kestrel Court", 4, Setting.HOSTEL, Region.WEST_MIDLANDS, "Adults moving on from homelessness", 20),
-    ("The Willows Community", 5, Setting.THERAPEUTIC_COMMUNITY, Region.SOUTH_EAST, "Adults with complex trauma", 24),
-    ("Willows Learning Centre", 5, Setting.SCHOOL, Region.SOUTH_EAST, "Young people excluded from school", 35),
+    (
+        "Fellside Approved Premises",
+        2,
+        Setting.APPROVED_PREMISES,
+        Region.NORTH_EAST,
+        "Men on licence",
+        24,
+    ),
+    (
+        "Tyne Bridge Wing",
+        2,
+        Setting.PRISON_WING,
+        Region.NORTH_EAST,
+        "Men in a resettlement prison",
+        90,
+    ),
+    (
+        "Rowan Children's Home",
+        3,
+        Setting.CHILDRENS_HOME,
+        Region.LONDON,
+        "Young people aged 12 to 17",
+        6,
+    ),
+    (
+        "Riverside Family Centre",
+        3,
+        Setting.DAY_SERVICE,
+        Region.LONDON,
+        "Families with young children",
+        30,
+    ),
+    (
+        "Kestrel Court",
+        4,
+        Setting.HOSTEL,
+        Region.WEST_MIDLANDS,
+        "Adults moving on from homelessness",
+        20,
+    ),
+    (
+        "The Willows Community",
+        5,
+        Setting.THERAPEUTIC_COMMUNITY,
+        Region.SOUTH_EAST,
+        "Adults with complex trauma",
+        24,
+    ),
+    (
+        "Willows Learning Centre",
+        5,
+        Setting.SCHOOL,
+        Region.SOUTH_EAST,
+        "Young people excluded from school",
+        35,
+    ),
 ]
 
 BODIES = [
@@ -78,7 +142,9 @@ class Command(BaseCommand):
         roles.appoint_coordinator(coordinator, network)
 
         organisations = [
-            Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "region": region})[0]
+            Organisation.objects.get_or_create(
+                name=name, defaults={"kind": kind, "region": region}
+            )[0]
             for name, kind, region in ORGANISATIONS
         ]
         services = [self.service(network, organisations, *row) for row in SERVICES]
@@ -149,6 +215,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<{role_width}}  {email:<{email_width}}  {sees}")
         self.stdout.write(
             f"  Every one of the {service_count} demo services has lead.<service>@, "
-            "staff.<service>@ and voice.<service>@demo.example, e.g. lead.quayside-hostel@demo.example"
+            "staff.<service>@ and voice.<service>@demo.example, "
+            "e.g. lead.quayside-hostel@demo.example"
         )
         self.stdout.write("")
