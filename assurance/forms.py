@@ -5,6 +5,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
+from assurance import permissions
 from assurance.models import (
     CommissioningBody,
     Invitation,
@@ -180,7 +181,7 @@ class ServiceLeadForm(forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = ["description", "population", "capacity"]
+        fields = list(permissions.SERVICE_FIELDS_A_LEAD_MAY_CHANGE)
         help_texts = {"description": _("How the service describes itself, in its own words.")}
 
 

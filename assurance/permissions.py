@@ -29,6 +29,9 @@ from rest_framework import permissions as drf_permissions
 from assurance.models import CommissioningBody, Network, Service, User
 
 COORDINATORS_GROUP = "Network coordinators"
+# What a service lead may change about their own service: how it describes itself, never what
+# places it (network, organisation, setting, region, membership of the network).
+SERVICE_FIELDS_A_LEAD_MAY_CHANGE = ("description", "population", "capacity")
 # Powers of the coordinator role that belong to no single object.
 COORDINATOR_PERMISSIONS = [
     "standards.import_framework",

@@ -7,6 +7,7 @@ the history of who was in which team survives.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assurance import permissions
 from assurance.models import (
@@ -74,6 +75,24 @@ def leave_service(membership: Membership) -> None:
     membership.save(update_fields=["ended_at"])
     user, service = membership.user, membership.service
     user.groups.remove(permissions.service_team(service), permissions.service_leads(service))
+
+
+def remove_member(membership: Membership, *, by: User) -> None:
+    """Someone with the right to manage the team removes a member.
+
+    Nobody removes themselves: a lead doing so could leave the team with no one to manage it.
+    Another lead or a coordinator does it. The caller has checked `manage_team` already.
+    """
+    if membership.ended_at is not None:
+        raise RoleError(_("%(name)s has already left this team.") % {"name": membership.user})
+    if membership.user_id == by.pk:
+        raise RoleError(
+            _(
+                "You cannot remove yourself from a team. Another service lead or a network "
+                "coordinator can do it."
+            )
+        )
+    leave_service(membership)
 
 
 @transaction.atomic

@@ -19,10 +19,15 @@ from rest_framework.filters import SearchFilter
 
 from assurance import roles
 from assurance.models import CommissioningBody, Network, Organisation, Service, User
-from assurance.permissions import ObjectPolicyPermission, can, is_coordinator, objects_for_user
+from assurance.permissions import (
+    SERVICE_FIELDS_A_LEAD_MAY_CHANGE,
+    ObjectPolicyPermission,
+    can,
+    is_coordinator,
+    objects_for_user,
+)
 
 # What a service lead may change about their own service; everything else is the coordinators'.
-SERVICE_FIELDS_A_LEAD_MAY_CHANGE = frozenset({"description", "population", "capacity"})
 
 
 # Scoping: what each person may see ------------------------------------------------------------

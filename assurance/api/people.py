@@ -344,17 +344,10 @@ class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         membership = self.get_object()
-        if not membership.is_active:
-            raise Conflict(_("This membership has already ended."))
-        if membership.user_id == request.user.pk:
-            # As on the team page: a lead removing themselves could leave nobody to run the team.
-            raise Conflict(
-                _(
-                    "You cannot remove yourself from a team. Another service lead or a network "
-                    "coordinator can do it."
-                )
-            )
-        roles.leave_service(membership)
+        try:
+            roles.remove_member(membership, by=request.user)
+        except roles.RoleError as error:
+            raise Conflict(str(error)) from None
         return Response(self.get_serializer(membership).data)
 
 

@@ -164,11 +164,7 @@ def service_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Remove someone from a service team, after a confirmation page.
-
-    Nobody removes themselves here: a lead doing so could leave the team with no one to
-    manage it by accident. Another lead or a coordinator does it.
-    """
+    """Remove someone from a team after a confirmation page; the rules are roles.remove_member."""
     membership = get_membership_for_user(request.user, pk)
     service = membership.service
     back = next_url(request, reverse("service_detail", args=[service.pk]))
@@ -180,14 +176,21 @@ def membership_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect(back)
     is_self = membership.user_id == request.user.pk
-    if request.method == "POST" and not is_self:
-        roles.leave_service(membership)
-        messages.success(
-            request,
-            _("%(name)s has been removed from the %(service)s team. What they contributed is kept.")
-            % {"name": person, "service": service},
-        )
-        return redirect(back)
+    if request.method == "POST":
+        try:
+            roles.remove_member(membership, by=request.user)
+        except roles.RoleError:
+            pass  # the page below explains why, with a 403
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s has been removed from the %(service)s team. "
+                    "What they contributed is kept."
+                )
+                % {"name": person, "service": service},
+            )
+            return redirect(back)
     only_lead = (
         membership.role == Membership.Role.SERVICE_LEAD
         and not service.memberships.active()

@@ -835,7 +835,7 @@ def test_membership_deactivate_twice_is_a_conflict(client, coordinator, staff):
     )
 
     assert response.status_code == 409
-    assert response.json()["message"] == "This membership has already ended."
+    assert response.json()["message"] == f"{staff} has already left this team."
 
 
 # Invitations --------------------------------------------------------------------------------
