@@ -154,6 +154,20 @@ def get_network_for_user(user: User, pk, perm: str = "assurance.view_network") -
     return get_object_for_user_or_404(user, Network.objects.all(), perm, pk=pk)
 
 
+def services_with_team_details(user: User) -> set[int]:
+    """Ids of the services whose members' roles and email addresses `user` may see.
+
+    Only the people who manage a team (its leads and the network's coordinators) see who in it
+    takes part as a contributor with lived experience, and their addresses: DESIGN section 14
+    shows lived-experience status only with consent. Everyone sees their own membership.
+    """
+    return set(
+        objects_for_user(user, "assurance.manage_team", Service.objects.all()).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def coordinated_networks(user: User) -> QuerySet:
     return objects_for_user(user, "assurance.change_network", Network.objects.all())
 

@@ -18,7 +18,7 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from assurance import invitations, roles
+from assurance import invitations, permissions, roles
 from assurance.api.network import (
     BodyRefSerializer,
     NetworkRefSerializer,
@@ -110,15 +110,30 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
+    """A membership. To people who do not manage the team, other members' `role` is null
+    unless they lead it, and their `email` is null (permissions.services_with_team_details)."""
+
     user = PersonSerializer(read_only=True)
     service = ServiceRefSerializer(read_only=True)
-    role = MembershipRoleField(read_only=True)
+    role = MembershipRoleField(read_only=True, allow_null=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:
         model = Membership
         fields = ["id", "user", "service", "role", "started_at", "ended_at", "active"]
         read_only_fields = fields
+
+    def to_representation(self, membership: Membership) -> dict:
+        data = super().to_representation(membership)
+        viewer = self.context["request"].user
+        details = self.context.get("team_details")
+        if details is None:
+            details = self.context["team_details"] = permissions.services_with_team_details(viewer)
+        if membership.user_id != viewer.pk and membership.service_id not in details:
+            data["user"]["email"] = None
+            if membership.role != Membership.Role.SERVICE_LEAD:
+                data["role"] = None
+        return data
 
 
 class InvitationStatus(models.TextChoices):
@@ -279,6 +294,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class MembershipFilter(filters.FilterSet):
     service = filters.NumberFilter(field_name="service_id")
+    role = filters.ChoiceFilter(choices=Membership.Role.choices, method="filter_role")
     active = filters.BooleanFilter(
         field_name="ended_at", lookup_expr="isnull", label="Still in the team"
     )
@@ -286,6 +302,13 @@ class MembershipFilter(filters.FilterSet):
     class Meta:
         model = Membership
         fields = ["service", "role", "active"]
+
+    def filter_role(self, queryset, name, value):
+        # Filtering by role must not reveal what the serializer hides: only teams the person
+        # manages, and their own membership, answer to it.
+        user = self.request.user
+        details = permissions.services_with_team_details(user)
+        return queryset.filter(role=value).filter(Q(service_id__in=details) | Q(user=user))
 
 
 class InvitationFilter(filters.FilterSet):
@@ -329,7 +352,8 @@ class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             Membership.objects.filter(service__in=visible_services(self.request.user))
             .select_related("user", "service")
-            .order_by("service__name", "role", "user__email", "id")
+            # Never ordered by role: the order would show what the role field hides.
+            .order_by("service__name", "user__name", "id")
         )
 
     @extend_schema(

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from assurance import invitations, permissions, roles
 from assurance.api import router
-from assurance.models import CommissioningBody, Invitation, Membership, Organisation, Service
+from assurance.models import (
+    CommissioningBody,
+    Invitation,
+    Membership,
+    Organisation,
+    Service,
+    User,
+)
 from tests.factories import (
     CommissioningBodyFactory,
     OrganisationFactory,
@@ -681,8 +688,12 @@ TEAM = ["lead@example.org", "staff@example.org", "voice@example.org"]
 
 
 def emails(response) -> list[str]:
+    """The members listed, by email (looked up: the API hides other members' addresses
+    from people who do not manage the team)."""
     assert response.status_code == 200, response.content
-    return [row["user"]["email"] for row in response.json()["results"]]
+    ids = [row["user"]["id"] for row in response.json()["results"]]
+    by_id = dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
+    return [by_id[pk] for pk in ids]
 
 
 @pytest.mark.parametrize(
@@ -709,11 +720,7 @@ def test_membership_detail_shows_person_service_and_role(client, staff, service_
     response = signed_in(client, staff).get(f"/api/v1/memberships/{membership.pk}/")
 
     body = response.json()
-    assert body["user"] == {
-        "id": service_lead.pk,
-        "name": service_lead.name,
-        "email": "lead@example.org",
-    }
+    assert body["user"] == {"id": service_lead.pk, "name": service_lead.name, "email": None}
     assert body["service"] == {"id": service.pk, "name": "Willow House"}
     assert (body["role"], body["active"], body["ended_at"]) == ("service_lead", True, None)
 
@@ -1414,3 +1421,40 @@ def test_me_query_count_does_not_grow_with_roles(client, network):
         assert len(client.get("/api/v1/me/").json()["memberships"]) == 12
 
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+# Lived-experience status is not shown to other team members -------------------------------
+
+
+def test_team_members_do_not_see_who_has_lived_experience(
+    client, service, service_lead, staff, lived_experience
+):
+    body = signed_in(client, staff).get("/api/v1/memberships/", {"service": service.pk}).json()
+
+    rows = {row["user"]["id"]: row for row in body["results"]}
+    assert rows[lived_experience.pk]["role"] is None
+    assert rows[lived_experience.pk]["user"]["email"] is None
+    assert rows[service_lead.pk]["role"] == "service_lead"
+    assert rows[staff.pk]["role"] == "staff"  # their own
+    assert rows[staff.pk]["user"]["email"] == staff.email
+
+
+def test_filtering_by_role_does_not_reveal_lived_experience(
+    client, service, staff, lived_experience
+):
+    body = signed_in(client, staff).get("/api/v1/memberships/", {"role": "lived_experience"}).json()
+
+    assert body["results"] == []
+
+
+def test_service_lead_sees_roles_and_emails_of_their_team(
+    client, service, service_lead, lived_experience
+):
+    body = (
+        signed_in(client, service_lead)
+        .get("/api/v1/memberships/", {"role": "lived_experience"})
+        .json()
+    )
+
+    assert [row["user"]["email"] for row in body["results"]] == [lived_experience.email]
+    assert body["results"][0]["role"] == "lived_experience"
