@@ -101,10 +101,13 @@ def invite(
     else:
         service = None
     if _already_has_role(email, role, network, service, body):
-        raise InvitationError(
-            _("%(email)s already has a role here. Change their role on the team page instead.")
-            % {"email": email}
-        )
+        if role in Invitation.SERVICE_ROLES:
+            message = _("%(email)s is already in this team.")
+        elif role == Role.COORDINATOR:
+            message = _("%(email)s already coordinates this network.")
+        else:
+            message = _("%(email)s already reads for this commissioning body.")
+        raise InvitationError(message % {"email": email})
     now = timezone.now()
     invitation = (
         Invitation.objects.select_for_update()

@@ -997,9 +997,7 @@ def test_invitation_for_someone_already_in_the_team_is_refused_on_email(
     assert response.status_code == 400
     assert body["code"] == "invalid"
     assert body["errors"] == {
-        "email": [
-            "staff@example.org already has a role here. Change their role on the team page instead."
-        ]
+        "email": ["staff@example.org is already in this team."]
     }
 
 

@@ -78,7 +78,7 @@ def test_duplicate_invitations_are_merged(coordinator, service, django_capture_o
 
 
 def test_inviting_an_existing_member_is_refused(coordinator, service, staff):
-    with pytest.raises(InvitationError, match="already has a role"):
+    with pytest.raises(InvitationError, match="is already in this team"):
         invitations.invite(
             invited_by=coordinator,
             email=staff.email,

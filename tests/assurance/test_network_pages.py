@@ -579,7 +579,7 @@ def test_body_page_refuses_to_invite_an_existing_commissioner(
 
     content = page(response)
     assert "<title>Error: North Shore ICB" in content
-    assert "already has a role here" in content
+    assert "already reads for this commissioning body" in content
     assert Invitation.objects.count() == 0
 
 
@@ -979,7 +979,7 @@ def test_network_invite_of_an_existing_member_is_refused_with_a_clear_message(
 
     content = page(response)
     assert "<title>Error: Invite someone" in content
-    assert "staff@example.org already has a role here" in content
+    assert "staff@example.org is already in this team." in content
     assert 'value="staff@example.org"' in content
     assert Invitation.objects.count() == 0
 

@@ -445,7 +445,7 @@ def test_service_invite_of_an_existing_member_is_refused_and_keeps_the_answers(
     content = page(response)
     assert response.status_code == 200
     assert "There is a problem" in content
-    assert "staff@example.org already has a role here" in content
+    assert "staff@example.org is already in this team." in content
     assert 'value="staff@example.org"' in content
     assert re.search(r'value="lived_experience"[^>]*checked', content)
     assert Invitation.objects.count() == 0
