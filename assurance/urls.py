@@ -23,6 +23,11 @@ urlpatterns = [
     path("network/bodies/new/", network.body_create, name="body_create"),
     path("network/bodies/<int:pk>/", network.body_detail, name="body_detail"),
     path("network/bodies/<int:pk>/edit/", network.body_edit, name="body_edit"),
+    path(
+        "network/commissioners/<int:pk>/remove/",
+        network.commissioner_remove,
+        name="commissioner_remove",
+    ),
     path("network/bodies/<int:pk>/invite/", network.body_invite, name="body_invite"),
     path("network/memberships/", network.membership_list, name="membership_list"),
     path("network/invitations/", network.invitation_list, name="invitation_list"),

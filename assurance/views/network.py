@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assurance import invitations, permissions
+from assurance import invitations, permissions, roles
 from assurance.forms import (
     CommissionerInviteForm,
     CommissioningBodyFilterForm,
@@ -46,6 +46,7 @@ from assurance.forms import (
     ServiceFilterForm,
 )
 from assurance.models import (
+    CommissionerMembership,
     CommissioningBody,
     Invitation,
     Membership,
@@ -311,6 +312,36 @@ def body_invite(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("body_detail", pk=body.pk)
     return _body_page(request, body, form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commissioner_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """A coordinator ends someone's commissioner role, after a confirmation page."""
+    role = get_object_or_404(
+        CommissionerMembership.objects.select_related("user", "body__network"), pk=pk
+    )
+    body = permissions.get_body_for_user(
+        request.user, role.body_id, "assurance.change_commissioningbody"
+    )
+    back = reverse("body_detail", args=[body.pk])
+    if role.ended_at is not None:
+        messages.info(
+            request, _("%(name)s had already stopped reading for this body.") % {"name": role.user}
+        )
+        return redirect(back)
+    if request.method == "POST":
+        roles.leave_commissioning_body(role)
+        messages.success(
+            request,
+            _("%(name)s no longer reads reports for %(body)s.") % {"name": role.user, "body": body},
+        )
+        return redirect(back)
+    return render(
+        request,
+        "assurance/network/commissioner_remove.html",
+        {"role": role, "body": body, "back": back},
+    )
 
 
 @login_required

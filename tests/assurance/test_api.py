@@ -996,9 +996,7 @@ def test_invitation_for_someone_already_in_the_team_is_refused_on_email(
     body = response.json()
     assert response.status_code == 400
     assert body["code"] == "invalid"
-    assert body["errors"] == {
-        "email": ["staff@example.org is already in this team."]
-    }
+    assert body["errors"] == {"email": ["staff@example.org is already in this team."]}
 
 
 def test_invitation_twice_to_the_same_person_is_merged(

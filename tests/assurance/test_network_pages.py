@@ -993,3 +993,49 @@ def test_network_invite_twice_says_a_new_link_was_sent(client, coordinator, serv
 
     assert Invitation.objects.count() == 1
     assert "We sent a new invitation link" in page(response)
+
+
+# Removing a commissioner ----------------------------------------------------------------------
+
+
+def test_coordinator_removes_a_commissioner_after_confirming(
+    client, coordinator, body, commissioner
+):
+    from assurance.models import CommissionerMembership
+
+    role = CommissionerMembership.objects.get(user=commissioner)
+    client.force_login(coordinator)
+    url = reverse("commissioner_remove", args=[role.pk])
+
+    confirm = client.get(url).content.decode()
+    response = client.post(url)
+
+    assert "Stop" in confirm
+    assert commissioner.email in confirm
+    assert response.status_code == 302
+    role.refresh_from_db()
+    assert role.ended_at is not None
+    assert not commissioner.has_perm("assurance.view_commissioningbody", body)
+
+
+def test_commissioner_cannot_remove_themselves_or_others(client, body, commissioner):
+    from assurance.models import CommissionerMembership
+
+    role = CommissionerMembership.objects.get(user=commissioner)
+    client.force_login(commissioner)
+
+    response = client.post(reverse("commissioner_remove", args=[role.pk]))
+
+    assert response.status_code == 403
+    role.refresh_from_db()
+    assert role.ended_at is None
+
+
+def test_body_page_offers_removal_to_coordinators_only(client, coordinator, body, commissioner):
+    client.force_login(coordinator)
+    as_coordinator = client.get(reverse("body_detail", args=[body.pk])).content.decode()
+    client.force_login(commissioner)
+    as_commissioner = client.get(reverse("body_detail", args=[body.pk])).content.decode()
+
+    assert "/network/commissioners/" in as_coordinator
+    assert "/network/commissioners/" not in as_commissioner

@@ -62,6 +62,7 @@ OWN = {
     },
     "network": {"default": "N"},
     "version": {"default": "V"},
+    "commissioner_role": {"default": "reader_B"},
 }
 OTHER = {
     "service": {
@@ -88,6 +89,7 @@ OTHER = {
     },
     "network": {"default": "M"},
     "version": {"default": "V"},
+    "commissioner_role": {"default": "reader_C"},
 }
 
 
@@ -116,6 +118,9 @@ def build_world() -> World:
     roles.appoint_coordinator(person("coordinator"), n)
     roles.join_commissioning_body(person("commissioner"), b)
     person("outsider")
+    for name, body in (("B", b), ("C", c)):
+        reader = UserFactory(email=f"reader.{name.lower()}@example.org")
+        world.objects[f"reader_{name}"] = roles.join_commissioning_body(reader, body)
 
     # A further member of each service, so "deactivate a member" has a target.
     for name, service in (("S", s), ("T", t), ("U", u)):
