@@ -108,6 +108,61 @@ SERVICES = [
     ),
 ]
 
+# Names for the three demo people of each service, in order; plain names that say nothing about
+# anyone's role (lived-experience status is never shown without consent).
+FIRST_NAMES = [
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elin",
+    "Farid",
+    "Grace",
+    "Hamish",
+    "Ifeoma",
+    "Jack",
+    "Kasia",
+    "Luca",
+    "Maya",
+    "Niall",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rhys",
+    "Sana",
+    "Tom",
+    "Una",
+    "Vikram",
+    "Wren",
+    "Yusuf",
+    "Zara",
+    "Aled",
+    "Bea",
+    "Cal",
+    "Dina",
+    "Evan",
+    "Freya",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jess",
+    "Kofi",
+]
+SURNAMES = [
+    "Okafor",
+    "Hughes",
+    "Patel",
+    "Murray",
+    "Jones",
+    "Begum",
+    "Walsh",
+    "Campbell",
+    "Nowak",
+    "Ahmed",
+    "Price",
+    "Evans",
+]
+
 BODIES = [
     ("North West Integrated Care Board", CommissioningBody.Kind.ICB, Region.NORTH_WEST),
     ("Probation Commissioning – North East", CommissioningBody.Kind.PROBATION, Region.NORTH_EAST),
@@ -148,8 +203,8 @@ class Command(BaseCommand):
             for name, kind, region in ORGANISATIONS
         ]
         services = [self.service(network, organisations, *row) for row in SERVICES]
-        for service in services:
-            self.team(service)
+        for index, service in enumerate(services):
+            self.team(service, index)
 
         for index, (name, kind, region) in enumerate(BODIES, start=1):
             body = CommissioningBody.objects.filter(network=network, name=name).first()
@@ -193,14 +248,17 @@ class Command(BaseCommand):
             ),
         )
 
-    def team(self, service: Service) -> None:
+    def team(self, service: Service, index: int) -> None:
         slug = slugify(service.name)
-        for prefix, label, role in (
-            ("lead", "Lead", Membership.Role.SERVICE_LEAD),
-            ("staff", "Staff", Membership.Role.STAFF),
-            ("voice", "Voice", Membership.Role.LIVED_EXPERIENCE),
+        for offset, (prefix, role) in enumerate(
+            (
+                ("lead", Membership.Role.SERVICE_LEAD),
+                ("staff", Membership.Role.STAFF),
+                ("voice", Membership.Role.LIVED_EXPERIENCE),
+            )
         ):
-            person = demo_person(f"{prefix}.{slug}@demo.example", f"{label} of {service.name}")
+            name = f"{FIRST_NAMES[index * 3 + offset]} {SURNAMES[index]}"
+            person = demo_person(f"{prefix}.{slug}@demo.example", name)
             if not Membership.objects.active().filter(user=person, service=service).exists():
                 roles.join_service(person, service, role)
 

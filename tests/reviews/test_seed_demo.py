@@ -1,0 +1,58 @@
+"""The demo network: built through the role functions, complete, and safe to build twice."""
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from assurance import permissions
+from assurance.models import (
+    CommissionerMembership,
+    CommissioningBody,
+    Membership,
+    Organisation,
+    Service,
+)
+from reviews.management.commands.seed_demo import DEMO_PASSWORD
+
+
+def test_seed_demo_builds_the_network_the_readme_describes(db, capsys):
+    call_command("seed_demo")
+
+    assert Organisation.objects.count() >= 5
+    assert Service.objects.count() >= 12
+    assert Service.objects.values("setting_type").distinct().count() >= 6
+    for service in Service.objects.all():
+        assert set(service.memberships.active().values_list("role", flat=True)) == set(
+            Membership.Role.values
+        )
+    assert CommissioningBody.objects.count() == 2
+    assert CommissionerMembership.objects.active().count() == 2
+    output = capsys.readouterr().out
+    assert "coordinator@demo.example" in output
+    assert DEMO_PASSWORD in output
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo")
+    counts = (Service.objects.count(), Membership.objects.count(), Organisation.objects.count())
+
+    call_command("seed_demo")
+
+    assert (
+        Service.objects.count(),
+        Membership.objects.count(),
+        Organisation.objects.count(),
+    ) == counts
+
+
+def test_demo_logins_work_and_carry_their_roles(db):
+    call_command("seed_demo")
+
+    coordinator = authenticate(email="coordinator@demo.example", password=DEMO_PASSWORD)
+    lead = authenticate(email="lead.larch-ward@demo.example", password=DEMO_PASSWORD)
+
+    larch = Service.objects.get(name="Larch Ward")
+    assert permissions.is_coordinator(coordinator)
+    assert permissions.can(lead, "assurance.manage_team", larch)
+    assert not permissions.can(
+        lead, "assurance.view_service", Service.objects.get(name="Anchor House")
+    )
