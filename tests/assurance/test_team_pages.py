@@ -599,3 +599,16 @@ def test_expired_invitations_are_not_listed_as_waiting(client, coordinator, serv
     client.force_login(coordinator)
 
     assert "late@example.org" not in page(client.get(detail_url(service)))
+
+
+def test_team_page_shows_each_person_their_own_role_but_not_others(
+    client, service, staff, lived_experience
+):
+    client.force_login(lived_experience)
+    as_voice = client.get(reverse("service_detail", args=[service.pk])).content.decode()
+    client.force_login(staff)
+    as_staff = client.get(reverse("service_detail", args=[service.pk])).content.decode()
+
+    assert "Contributor with lived experience" in as_voice
+    assert "Contributor with lived experience" not in as_staff
+    assert lived_experience.email not in as_staff
