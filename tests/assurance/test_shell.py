@@ -240,3 +240,15 @@ def test_error_summary_is_empty_without_errors():
     html = render_to_string("components/_error_summary.html", {"form": TinyForm()})
 
     assert html.strip() == ""
+
+
+@pytest.mark.django_db
+def test_api_docs_page_loads_everything_from_our_own_static_files(client, user):
+    client.force_login(user)
+
+    content = client.get("/api/v1/docs/").content.decode()
+
+    assert "<style" not in content
+    assert "cdn" not in content.lower()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in content
+    assert "/static/css/api-docs.css" in content
