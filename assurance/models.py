@@ -200,7 +200,24 @@ class ActiveQuerySet(models.QuerySet):
         return self.filter(ended_at__isnull=True)
 
 
-class Membership(models.Model):
+class RoleSpan(models.Model):
+    """When someone held a role. Roles end (`ended_at`); they are never deleted, so the record
+    of who was in which team, network or commissioning body survives."""
+
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class Membership(RoleSpan):
     """A person in a service team. Written only by assurance/roles.py, which grants access."""
 
     class Role(models.TextChoices):
@@ -211,13 +228,10 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    started_at = models.DateTimeField(_("joined"), default=timezone.now)
-    ended_at = models.DateTimeField(_("left"), null=True, blank=True)
-
-    objects = ActiveQuerySet.as_manager()
 
     class Meta:
-        ordering = ["service__name", "role", "user__email"]
+        # Never ordered by role: the order of a team list would show who has lived experience.
+        ordering = ["service__name", "user__name", "user__email"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "service"],
@@ -229,20 +243,12 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()}, {self.service}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.ended_at is None
 
-
-class Coordinator(models.Model):
+class Coordinator(RoleSpan):
     """A person who runs a network's cycles, frameworks and allocations."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coordinators")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coordinator_roles")
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ActiveQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -287,15 +293,11 @@ class CommissioningBody(models.Model):
         return self.name
 
 
-class CommissionerMembership(models.Model):
+class CommissionerMembership(RoleSpan):
     """A person who reads shared reports on behalf of a commissioning body."""
 
     body = models.ForeignKey(CommissioningBody, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="commissioner_roles")
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ActiveQuerySet.as_manager()
 
     class Meta:
         constraints = [
