@@ -6,6 +6,8 @@ checked by the review workflow on top. Groups, per object:
 - `network:<pk>:coordinators` holds view/change on the network, on every service in it and on
   its commissioning bodies, plus `manage_team` on its services;
 - `service:<pk>:team` holds view on the service (every active member);
+- `service:<pk>:editors` (staff contributors and leads) holds nothing on the service itself;
+  reviews/permissions.py gives it the right to write the service's self-assessments;
 - `service:<pk>:leads` holds change and `manage_team` on the service;
 - `body:<pk>:commissioners` holds view on the commissioning body.
 
@@ -51,6 +53,11 @@ def network_coordinators(network: Network) -> Group:
 
 def service_team(service: Service) -> Group:
     return _group(f"service:{service.pk}:team")
+
+
+def service_editors(service: Service) -> Group:
+    """Staff contributors and leads: the people who write the self-assessment's responses."""
+    return _group(f"service:{service.pk}:editors")
 
 
 def service_leads(service: Service) -> Group:

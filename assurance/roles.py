@@ -59,10 +59,14 @@ def join_service(user: User, service: Service, role: str) -> Membership:
         membership.role = role
         membership.save(update_fields=["role"])
     user.groups.add(permissions.service_team(service))
-    if role == Membership.Role.SERVICE_LEAD:
-        user.groups.add(permissions.service_leads(service))
-    else:
-        user.groups.remove(permissions.service_leads(service))
+    for group, holds in (
+        (permissions.service_leads(service), role == Membership.Role.SERVICE_LEAD),
+        (permissions.service_editors(service), role != Membership.Role.LIVED_EXPERIENCE),
+    ):
+        if holds:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
     return membership
 
 
@@ -74,7 +78,11 @@ def leave_service(membership: Membership) -> None:
     membership.ended_at = timezone.now()
     membership.save(update_fields=["ended_at"])
     user, service = membership.user, membership.service
-    user.groups.remove(permissions.service_team(service), permissions.service_leads(service))
+    user.groups.remove(
+        permissions.service_team(service),
+        permissions.service_editors(service),
+        permissions.service_leads(service),
+    )
 
 
 def remove_member(membership: Membership, *, by: User) -> None:

@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("frameworks/", include("standards.urls")),
+    path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api.router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -1,0 +1,27 @@
+"""The review cycle's models, split by concern (DESIGN section 3)."""
+
+from reviews.models.access import AccessLog
+from reviews.models.actions import Action, ActionProgress
+from reviews.models.cycle import (
+    Cycle,
+    Review,
+    ReviewEvent,
+    ReviewGroupObjectPermission,
+    ReviewUserObjectPermission,
+)
+from reviews.models.self_assessment import Evidence, Perspective, Rating, Response
+
+__all__ = [
+    "AccessLog",
+    "Action",
+    "ActionProgress",
+    "Cycle",
+    "Evidence",
+    "Perspective",
+    "Rating",
+    "Response",
+    "Review",
+    "ReviewEvent",
+    "ReviewGroupObjectPermission",
+    "ReviewUserObjectPermission",
+]

@@ -1,0 +1,63 @@
+"""Agreed actions and their progress, carried from one cycle's review into the next."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.Model):
+    """An agreed improvement. Created with the report (issue 7); carried into the next review."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    OPEN = (Status.PLANNED, Status.IN_PROGRESS)
+
+    review = models.ForeignKey("reviews.Review", on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(_("action"), max_length=300)
+    detail = models.TextField(_("detail"), blank=True, max_length=20_000)
+    standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+    owner_role = models.CharField(_("who leads it"), max_length=200, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    dropped_reason = models.TextField(_("why it was dropped"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class ActionProgress(models.Model):
+    """A dated progress note on an action, given during a review (often the next one)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="progress")
+    review = models.ForeignKey(
+        "reviews.Review",
+        on_delete=models.CASCADE,
+        related_name="action_progress",
+        help_text=_("The review in which this progress was reported."),
+    )
+    note = models.TextField(_("progress"), max_length=5_000)
+    status = models.CharField(max_length=20, choices=Action.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = _("action progress")
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.get_status_display()}"

@@ -1,0 +1,49 @@
+"""Who may do what with a review. Extends the policy of assurance/permissions.py.
+
+Object permissions on each review are attached, when the review is created, to the groups of
+its service and network (see `setup_review_permissions`):
+
+- the service team (every member, lived-experience contributors included): `view_review` and
+  `contribute_review` (add perspectives and evidence);
+- the service's editors (staff contributors and leads): `change_review` (write responses);
+- the service's leads: `submit_review`;
+- the network's coordinators: `view_review` and `manage_review` (return, withdraw, publish).
+
+"When" is the review's state, checked by reviews/workflow.py and reviews/self_assessment.py:
+the service edits only while the review is in `self_assessment`.
+"""
+
+from django.db.models import QuerySet
+from guardian.shortcuts import assign_perm
+
+from assurance import permissions
+from assurance.models import User
+from reviews.models import Review
+
+
+def setup_review_permissions(review: Review) -> None:
+    service = review.service
+    team = permissions.service_team(service)
+    for perm in ("view_review", "contribute_review"):
+        assign_perm(f"reviews.{perm}", team, review)
+    assign_perm("reviews.change_review", permissions.service_editors(service), review)
+    assign_perm("reviews.submit_review", permissions.service_leads(service), review)
+    coordinators = permissions.network_coordinators(service.network)
+    for perm in ("view_review", "manage_review"):
+        assign_perm(f"reviews.{perm}", coordinators, review)
+
+
+REVIEW_QUERYSET = Review.objects.select_related(
+    "service__organisation", "service__network", "cycle", "framework_version__framework"
+)
+
+
+def get_review_for_user(user: User, pk, perm: str = "reviews.view_review") -> Review:
+    """The review, or 404 if `user` cannot see it, or 403 if they may not do `perm`."""
+    return permissions.get_object_for_user_or_404(user, REVIEW_QUERYSET, perm, pk=pk)
+
+
+def visible_reviews(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    return permissions.objects_for_user(
+        user, "reviews.view_review", queryset if queryset is not None else REVIEW_QUERYSET
+    )
