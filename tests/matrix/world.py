@@ -6,10 +6,12 @@ another service in the same network (issue 5 gives them review assignments).
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from assurance import invitations, roles
 from assurance.models import Membership
+from reviews.cycles import default_dates, enrol, open_cycle
 from standards.yaml_format import import_framework
 from tests.factories import (
     CommissioningBodyFactory,
@@ -63,6 +65,8 @@ OWN = {
     "network": {"default": "N"},
     "version": {"default": "V"},
     "commissioner_role": {"default": "reader_B"},
+    "review": {"reviewer": "RT", "lead_reviewer": "RT", "default": "RS"},
+    "cycle": {"default": "CN"},
 }
 OTHER = {
     "service": {
@@ -90,6 +94,15 @@ OTHER = {
     "network": {"default": "M"},
     "version": {"default": "V"},
     "commissioner_role": {"default": "reader_C"},
+    "review": {
+        "coordinator": "RU",
+        "commissioner": "RU",
+        "outsider": "RU",
+        "reviewer": "RS",
+        "lead_reviewer": "RS",
+        "default": "RT",
+    },
+    "cycle": {"default": "CM"},
 }
 
 
@@ -143,5 +156,23 @@ def build_world() -> World:
             service=service,
         )
 
-    world.objects["V"] = import_framework(FIXTURE.read_bytes(), source=FIXTURE.name).version
+    version = import_framework(FIXTURE.read_bytes(), source=FIXTURE.name).version
+    world.objects["V"] = version
+
+    # One cycle per network, and a review (in self-assessment) for each service.
+    for cycle_name, network in (("CN", n), ("CM", m)):
+        world.objects[cycle_name] = open_cycle(
+            network=network,
+            name=f"Cycle {cycle_name}",
+            versions=[version],
+            **default_dates(network, date(2027, 1, 4)),
+        )
+    enrolled_by = {
+        "S": world.people["coordinator"],
+        "T": world.people["coordinator"],
+        "U": coordinator_m,
+    }
+    for name, service in (("S", s), ("T", t), ("U", u)):
+        cycle = world.objects["CM" if name == "U" else "CN"]
+        world.objects[f"R{name}"] = enrol(cycle, service, version, by=enrolled_by[name])
     return world
