@@ -52,6 +52,20 @@ def ensure_editable(review: Review) -> None:
         )
 
 
+def _lock_editable(review_id: int) -> Review:
+    """Lock the review row for the rest of the transaction and check it is still editable.
+
+    Holding the review's lock makes a save and a move of the review (which takes the same lock)
+    happen one after the other, so nothing is saved into a review that has just been submitted.
+    The version check itself is a plain conditional UPDATE on the row's own columns: a filter
+    through a join would make Django update via a sub-select, which PostgreSQL does not
+    re-check after waiting for a concurrent writer, and both writers would win.
+    """
+    review = Review.objects.select_for_update().get(pk=review_id)
+    ensure_editable(review)
+    return review
+
+
 RESPONSE_FIELDS = ("rating", "narrative", "development_ideas", "not_applicable_reason")
 
 
@@ -75,9 +89,8 @@ def save_response(
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
-        updated = Response.objects.filter(
-            pk=response.pk, version=expected_version, review__status__in=Review.EDITABLE_BY_SERVICE
-        ).update(
+        _lock_editable(response.review_id)
+        updated = Response.objects.filter(pk=response.pk, version=expected_version).update(
             **merged,
             carried=False,
             version=F("version") + 1,
@@ -88,7 +101,6 @@ def save_response(
             pk=response.pk
         )
         if not updated:
-            ensure_editable(fresh.review)
             raise StaleWrite(fresh)
     return fresh
 
@@ -116,9 +128,10 @@ def _clean_perspective(values: dict) -> dict:
     }
 
 
+@transaction.atomic
 def add_perspective(response: Response, *, by: User, **values) -> Perspective:
-    ensure_editable(response.review)
     values = _clean_perspective({name: values.get(name) for name in PERSPECTIVE_FIELDS})
+    _lock_editable(response.review_id)
     return Perspective.objects.create(response=response, added_by=by, updated_by=by, **values)
 
 
@@ -129,17 +142,24 @@ def update_perspective(
     ensure_editable(review)
     merged = {name: values.get(name, getattr(perspective, name)) for name in PERSPECTIVE_FIELDS}
     merged = _clean_perspective(merged)
-    updated = Perspective.objects.filter(pk=perspective.pk, version=expected_version).update(
-        **merged, carried=False, version=F("version") + 1, updated_by=by, updated_at=timezone.now()
-    )
-    fresh = Perspective.objects.select_related("response__review").get(pk=perspective.pk)
-    if not updated:
-        raise StaleWrite(fresh)
+    with transaction.atomic():
+        _lock_editable(review.pk)
+        updated = Perspective.objects.filter(pk=perspective.pk, version=expected_version).update(
+            **merged,
+            carried=False,
+            version=F("version") + 1,
+            updated_by=by,
+            updated_at=timezone.now(),
+        )
+        fresh = Perspective.objects.select_related("response__review").get(pk=perspective.pk)
+        if not updated:
+            raise StaleWrite(fresh)
     return fresh
 
 
+@transaction.atomic
 def remove_perspective(perspective: Perspective, *, by: User, expected_version: int) -> None:
-    ensure_editable(perspective.response.review)
+    _lock_editable(perspective.response.review_id)
     deleted, _rows = Perspective.objects.filter(
         pk=perspective.pk, version=expected_version
     ).delete()
@@ -164,6 +184,7 @@ def record_action_progress(
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
+        _lock_editable(review.pk)
         progress = ActionProgress.objects.create(
             action=action, review=review, note=note.strip(), status=status, by=by
         )
