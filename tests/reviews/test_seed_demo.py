@@ -56,3 +56,21 @@ def test_demo_logins_work_and_carry_their_roles(db):
     assert not permissions.can(
         lead, "assurance.view_service", Service.objects.get(name="Anchor House")
     )
+
+
+def test_seed_demo_has_a_current_cycle_with_services_at_different_points(db):
+    from reviews.models import Perspective, Review
+
+    call_command("seed_demo")
+
+    statuses = sorted(Review.objects.values_list("status", flat=True))
+    assert statuses.count("submitted") == 2
+    assert statuses.count("self_assessment") == 6
+    returned = Review.objects.get(service__name="Holme Wing PIPE")
+    assert returned.events.filter(from_status="submitted", to_status="self_assessment").exists()
+    part_done = Review.objects.get(service__name="Larch Ward")
+    voices = set(
+        Perspective.objects.filter(response__review=part_done).values_list("voice", flat=True)
+    )
+    assert len(voices) >= 3
+    assert 0 < part_done.responses.exclude(rating="").count() < part_done.responses.count()

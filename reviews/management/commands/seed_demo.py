@@ -5,7 +5,12 @@ so the demo can never hold a state the product could not reach. Safe to run agai
 is left as it is. Prints the demo logins at the end, which is what `make run` shows.
 """
 
+from datetime import date
+from functools import cache
+from pathlib import Path
+
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
@@ -20,6 +25,11 @@ from assurance.models import (
     Service,
     User,
 )
+from reviews import self_assessment, workflow
+from reviews.cycles import default_dates, enrol, open_cycle
+from reviews.models import Cycle, Perspective, Review
+from standards.models import FrameworkVersion
+from standards.yaml_format import import_framework
 
 NETWORK_NAME = "Relational Assurance Collaborative"
 DEMO_PASSWORD = "relational-demo-2027"  # noqa: S105 - published demo login, local data only
@@ -169,11 +179,55 @@ BODIES = [
 ]
 
 
+CYCLE_NAME = "2027"
+CYCLE_OPENS = date(2027, 1, 4)
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+FRAMEWORK_FILES = {
+    "relational-environment-standards": "relational-environment-standards.yaml",
+    "developmental-relational-framework": "developmental-relational-framework.yaml",
+}
+# (service, framework, how far its self-assessment has got)
+ENROLMENTS = [
+    ("Larch Ward", "relational-environment-standards", "part_done"),
+    ("Quayside Hostel", "relational-environment-standards", "submitted"),
+    ("Holme Wing PIPE", "relational-environment-standards", "returned"),
+    ("The Willows Community", "developmental-relational-framework", "submitted"),
+    ("Anchor House", "relational-environment-standards", "part_done"),
+    ("Rowan Children's Home", "developmental-relational-framework", "untouched"),
+    ("Fellside Approved Premises", "relational-environment-standards", "untouched"),
+    ("Kestrel Court", "relational-environment-standards", "untouched"),
+]
+DEMO_RATINGS = ["met", "partly_met", "met", "not_yet_met", "partly_met", "met"]
+DEMO_NARRATIVES = [
+    "Every new person is welcomed by a named keyworker, and the community meeting says hello.",
+    "We talk this through in the weekly community meeting; decisions go up on the board.",
+    "Staff and residents agreed the house rules together last spring and review them each quarter.",
+    "Reflective practice happens fortnightly; agency staff are invited but rarely able to come.",
+    "People help plan their own reviews, and we ask them how the last one felt.",
+]
+DEMO_IDEAS = [
+    "Invite people who left recently to tell us what would have helped in their first week.",
+    "Make sure night staff take part in reflective practice at least once a month.",
+    "Write the meeting notes in plainer words, and ask residents to check them.",
+]
+DEMO_VOICES = [
+    "People said they know who to go to when things go wrong, most of the time.",
+    "Several people said the community meeting is where they feel heard.",
+    "People said rules feel fairer now that they helped write them.",
+]
+
+
+@cache
+def _demo_password_hash() -> str:
+    # Hashing is deliberately slow; every demo person shares one password, so hash it once.
+    return make_password(DEMO_PASSWORD)
+
+
 def demo_person(email: str, name: str) -> User:
     """A person who can sign in with the demo password and a verified address."""
     user, created = User.objects.get_or_create(email=email, defaults={"name": name})
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
         user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
@@ -215,6 +269,8 @@ class Command(BaseCommand):
             reader = demo_person(f"commissioner{index}@demo.example", f"Commissioner {index}")
             roles.join_commissioning_body(reader, body)
 
+        self.current_cycle(network, services, coordinator)
+
         first = slugify(services[0].name)
         self.print_logins(
             [
@@ -227,6 +283,102 @@ class Command(BaseCommand):
             ],
             len(services),
         )
+
+    def current_cycle(self, network, services: list[Service], coordinator) -> None:
+        """The 2027 cycle, with services at different points of their self-assessment."""
+        versions = {
+            slug: FrameworkVersion.objects.filter(framework__slug=slug).order_by("-pk").first()
+            for slug in FRAMEWORK_FILES
+        }
+        for slug, version in versions.items():
+            if version is None:
+                path = FIXTURES / FRAMEWORK_FILES[slug]
+                versions[slug] = import_framework(path.read_bytes(), source=path.name).version
+        cycle = Cycle.objects.filter(network=network, name=CYCLE_NAME).first()
+        if cycle is not None:
+            return  # already seeded: the demo reviews have moved on through the workflow
+        cycle = open_cycle(
+            network=network,
+            name=CYCLE_NAME,
+            versions=list(versions.values()),
+            **default_dates(network, CYCLE_OPENS),
+        )
+        by_name = {service.name: service for service in services}
+        for name, slug, stage in ENROLMENTS:
+            service = by_name[name]
+            review = enrol(cycle, service, versions[slug], by=coordinator)
+            self.self_assess(review, stage, coordinator)
+
+    def self_assess(self, review: Review, stage: str, coordinator) -> None:
+        """Bring a review to `stage` the way its team would: answers, voices, then the workflow."""
+        if stage == "untouched":
+            return
+        members = {m.role: m.user for m in review.service.memberships.active()}
+        lead = members[Membership.Role.SERVICE_LEAD]
+        staff = members[Membership.Role.STAFF]
+        voice = members[Membership.Role.LIVED_EXPERIENCE]
+        responses = list(review.responses.select_related("standard").order_by("standard__order"))
+        answer_count = len(responses) // 3 if stage == "part_done" else len(responses)
+        for index, response in enumerate(responses[:answer_count]):
+            rating = DEMO_RATINGS[index % len(DEMO_RATINGS)]
+            self_assessment.save_response(
+                response,
+                by=staff if index % 2 else lead,
+                expected_version=response.version,
+                rating=rating,
+                narrative=DEMO_NARRATIVES[index % len(DEMO_NARRATIVES)],
+                development_ideas=DEMO_IDEAS[index % len(DEMO_IDEAS)],
+                not_applicable_reason=(
+                    "We have no family contact on this unit at present."
+                    if rating == "not_applicable"
+                    else ""
+                ),
+            )
+            if index % 3 == 0:
+                self_assessment.add_perspective(
+                    response,
+                    by=voice,
+                    voice=Perspective.Voice.PEOPLE_USING_SERVICE,
+                    text=DEMO_VOICES[index % len(DEMO_VOICES)],
+                    people_count=6 + index % 5,
+                    method=Perspective.Method.GROUP,
+                    co_produced=True,
+                )
+            if index % 4 == 1:
+                self_assessment.add_perspective(
+                    response,
+                    by=staff,
+                    voice=Perspective.Voice.STAFF,
+                    text="Staff said this is part of everyday work, though busy shifts test it.",
+                    people_count=9,
+                    method=Perspective.Method.SURVEY,
+                    co_produced=False,
+                )
+            if index % 7 == 2:
+                self_assessment.add_perspective(
+                    response,
+                    by=lead,
+                    voice=Perspective.Voice.FAMILIES_CARERS,
+                    text=(
+                        "Two families told us they feel welcome but would like more notice of "
+                        "meetings."
+                    ),
+                    people_count=2,
+                    method=Perspective.Method.ONE_TO_ONE,
+                    co_produced=False,
+                )
+        if stage in {"submitted", "returned"}:
+            workflow.transition(review, Review.Status.SUBMITTED, by=lead)
+        if stage == "returned":
+            workflow.transition(
+                review,
+                Review.Status.SELF_ASSESSMENT,
+                by=coordinator,
+                note=(
+                    "Thank you. Before we allocate reviewers, could you add what the people who "
+                    "use the service said about the Safety standards? Only staff views are there."
+                ),
+            )
 
     def service(self, network, organisations, name, org, setting, region, population, places):
         organisation = organisations[org]
