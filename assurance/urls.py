@@ -1,4 +1,4 @@
-"""Root URLs: pages, accounts, the admin site and the versioned API."""
+"""Root URLs: every app's pages, accounts, the admin site and the versioned API."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,9 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from assurance import api
 from assurance.views import invitations, network, shell, team
+from reviews.views import dashboard
 
 urlpatterns = [
-    path("", shell.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("account/api-token/", shell.api_token, name="api_token"),
     path("invitations/<str:token>/", invitations.accept, name="invitation_accept"),
     # Coordinator pages (assurance/views/network.py)

@@ -1,70 +1,14 @@
-"""The project shell: the dashboard, the personal API token and the error pages."""
+"""The project shell: the personal API token and the error pages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
-from assurance import permissions
-from assurance.models import CommissionerMembership, Membership
-
 NEW_TOKEN_SESSION_KEY = "new_api_token"  # noqa: S105 - a session key name, not a secret
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The dashboard: one clearly separated section for each role the person holds."""
-    if not request.user.is_authenticated:
-        return redirect("account_login")
-    user = request.user
-    now = timezone.now()
-    pending = Q(
-        invitations__accepted_at__isnull=True,
-        invitations__revoked_at__isnull=True,
-        invitations__expires_at__gt=now,
-    )
-    memberships = (
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("service__organisation", "service__network")
-        .annotate(
-            team_size=Count(
-                "service__memberships",
-                filter=Q(service__memberships__ended_at__isnull=True),
-                distinct=True,
-            ),
-            pending_invitations=Count(
-                "service__invitations",
-                filter=Q(
-                    service__invitations__accepted_at__isnull=True,
-                    service__invitations__revoked_at__isnull=True,
-                    service__invitations__expires_at__gt=now,
-                ),
-                distinct=True,
-            ),
-        )
-        .order_by("service__name")
-    )
-    networks = permissions.coordinated_networks(user).annotate(
-        service_count=Count("services", filter=Q(services__active=True), distinct=True),
-        body_count=Count("commissioning_bodies", distinct=True),
-        pending_invitations=Count("invitations", filter=pending, distinct=True),
-    )
-    bodies = (
-        CommissionerMembership.objects.active()
-        .filter(user=user)
-        .select_related("body__network")
-        .order_by("body__name")
-    )
-    return render(
-        request,
-        "home.html",
-        {"memberships": memberships, "networks": networks, "commissioner_roles": bodies},
-    )
 
 
 @login_required

@@ -81,3 +81,63 @@ def test_dashboard_query_count_does_not_grow_with_roles(client, network, staff):
 
     assert response.content.decode().count('href="/services/') == 6
     assert len(one.captured_queries) == len(six.captured_queries)
+
+
+def _enrolled(service, coordinator):
+    from datetime import date
+    from pathlib import Path
+
+    from reviews.cycles import default_dates, enrol, open_cycle
+    from standards.yaml_format import import_framework
+
+    path = (
+        Path(__file__).resolve().parents[2] / "fixtures" / "developmental-relational-framework.yaml"
+    )
+    version = import_framework(path.read_bytes(), source=path.name).version
+    cycle = open_cycle(
+        network=service.network,
+        name="2027",
+        versions=[version],
+        **default_dates(service.network, date(2027, 1, 4)),
+    )
+    return enrol(cycle, service, version, by=coordinator)
+
+
+def test_team_member_sees_their_review_stage_and_progress(client, service, staff, coordinator):
+    review = _enrolled(service, coordinator)
+
+    content = dashboard(client, staff)
+
+    assert f'href="/reviews/{review.pk}/"' in content
+    assert "Self-assessment" in content
+    assert "0 of 16 standards answered" in content
+
+
+def test_coordinator_sees_open_cycles_with_counts(client, service, other_service, coordinator):
+    _enrolled(service, coordinator)
+
+    content = dashboard(client, coordinator)
+
+    assert "Open cycles" in content
+    assert "2027" in content
+
+
+def test_dashboard_query_count_does_not_grow_with_reviews(
+    client, network, service, staff, coordinator
+):
+    review = _enrolled(service, coordinator)
+    client.force_login(staff)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for _ in range(4):
+        other = ServiceFactory(network=network)
+        roles.join_service(staff, other, Membership.Role.STAFF)
+        from reviews.cycles import enrol
+
+        enrol(review.cycle, other, review.framework_version, by=coordinator)
+    with CaptureQueriesContext(connection) as five:
+        response = client.get("/")
+
+    assert response.content.decode().count('href="/reviews/') == 5
+    assert len(one.captured_queries) == len(five.captured_queries)

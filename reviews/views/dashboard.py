@@ -1,0 +1,121 @@
+"""The dashboard at `/`: what needs each person now, one section for each role they hold.
+
+It lives in the reviews app because it shows reviews beside the network's own records, and
+reviews is the app that may depend on everything else.
+"""
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from assurance import permissions
+from assurance.models import CommissionerMembership, Membership
+from reviews.models import Cycle, Response, Review
+
+
+def _latest_review(field: str):
+    """The given field of the service's newest review that was not withdrawn."""
+    return Subquery(
+        Review.objects.filter(service=OuterRef("service"))
+        .exclude(status=Review.Status.WITHDRAWN)
+        .order_by("-cycle__opens_on", "-pk")
+        .values(field)[:1]
+    )
+
+
+def _answered(review_ref: str):
+    answered = (
+        Response.objects.filter(review=OuterRef(review_ref))
+        .exclude(rating="")
+        .exclude(rating="not_applicable", not_applicable_reason="")
+        .order_by()
+        .values("review")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(answered, output_field=IntegerField())
+
+
+def _total(review_ref: str):
+    total = (
+        Response.objects.filter(review=OuterRef(review_ref))
+        .order_by()
+        .values("review")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(total, output_field=IntegerField())
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    user = request.user
+    now = timezone.now()
+    pending = Q(
+        invitations__accepted_at__isnull=True,
+        invitations__revoked_at__isnull=True,
+        invitations__expires_at__gt=now,
+    )
+    memberships = (
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("service__organisation", "service__network")
+        .annotate(
+            team_size=Count(
+                "service__memberships",
+                filter=Q(service__memberships__ended_at__isnull=True),
+                distinct=True,
+            ),
+            pending_invitations=Count(
+                "service__invitations",
+                filter=Q(
+                    service__invitations__accepted_at__isnull=True,
+                    service__invitations__revoked_at__isnull=True,
+                    service__invitations__expires_at__gt=now,
+                ),
+                distinct=True,
+            ),
+            review_id=_latest_review("pk"),
+            review_status=_latest_review("status"),
+            review_cycle=_latest_review("cycle__name"),
+            review_due=_latest_review("self_assessment_due"),
+        )
+        .annotate(answered=_answered("review_id"), standards=_total("review_id"))
+        .order_by("service__name")
+    )
+    networks = permissions.coordinated_networks(user).annotate(
+        service_count=Count("services", filter=Q(services__active=True), distinct=True),
+        body_count=Count("commissioning_bodies", distinct=True),
+        pending_invitations=Count("invitations", filter=pending, distinct=True),
+    )
+    cycles = (
+        Cycle.objects.filter(network__in=networks, status=Cycle.Status.OPEN)
+        .select_related("network")
+        .annotate(
+            **{
+                f"in_{status}": Count("reviews", filter=Q(reviews__status=status))
+                for status in Review.Status.values
+            },
+            review_count=Count("reviews"),
+        )
+        .order_by("-opens_on")
+    )
+    bodies = (
+        CommissionerMembership.objects.active()
+        .filter(user=user)
+        .select_related("body__network")
+        .order_by("body__name")
+    )
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "networks": networks,
+            "cycles": cycles,
+            "commissioner_roles": bodies,
+            "review_status": Review.Status,
+        },
+    )
