@@ -83,7 +83,10 @@ def format_guide(request: HttpRequest) -> HttpResponse:
 def framework_upload(request: HttpRequest) -> HttpResponse:
     from standards.yaml_format import FrameworkImportError, import_framework
 
-    form = FrameworkUploadForm(request.POST or None, request.FILES or None)
+    form = FrameworkUploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

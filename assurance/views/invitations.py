@@ -52,7 +52,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             request, "assurance/invitation_accept.html", {**context, "login_url": login_url}
         )
 
-    form = NewAccountForm(request.POST or None)
+    form = NewAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             validate_password(form.cleaned_data["password1"], User(email=invitation.email))

@@ -134,7 +134,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 @permission_required("assurance.add_organisation", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         organisation = form.save()
         messages.success(request, _("%(name)s has been added.") % {"name": organisation})
@@ -147,7 +147,9 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
-    form = OrganisationForm(request.POST or None, instance=copy.copy(organisation))
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None, instance=copy.copy(organisation)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("%(name)s has been saved.") % {"name": form.instance})
@@ -201,7 +203,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def service_create(request: HttpRequest) -> HttpResponse:
     networks = _coordinated_networks(request.user)
-    form = ServiceCreateForm(request.POST or None, networks=networks)
+    form = ServiceCreateForm(request.POST if request.method == "POST" else None, networks=networks)
     if request.method == "POST" and form.is_valid():
         fields = {
             name: value
@@ -257,7 +259,9 @@ def body_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def body_create(request: HttpRequest) -> HttpResponse:
     networks = _coordinated_networks(request.user)
-    form = CommissioningBodyForm(request.POST or None, networks=networks)
+    form = CommissioningBodyForm(
+        request.POST if request.method == "POST" else None, networks=networks
+    )
     if request.method == "POST" and form.is_valid():
         body = create_commissioning_body(
             network=form.instance.network,
@@ -348,7 +352,9 @@ def commissioner_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def body_edit(request: HttpRequest, pk: int) -> HttpResponse:
     body = permissions.get_body_for_user(request.user, pk, "assurance.change_commissioningbody")
-    form = CommissioningBodyForm(request.POST or None, instance=copy.copy(body))
+    form = CommissioningBodyForm(
+        request.POST if request.method == "POST" else None, instance=copy.copy(body)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("%(name)s has been saved.") % {"name": form.instance})
@@ -500,7 +506,7 @@ def network_invite(request: HttpRequest) -> HttpResponse:
     """Invite someone to any role in the coordinator's networks."""
     networks = _coordinated_networks(request.user)
     form = InviteForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={name: request.GET.get(name) for name in ("role", "service", "body")},
         networks=networks,
         services=_services_managed(request.user, networks)

@@ -125,7 +125,9 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     coordinating = permissions.can(request.user, "assurance.change_network", service.network)
     form_class = ServiceForm if coordinating else ServiceLeadForm
     # The form edits a copy, so the page keeps the saved name while it shows errors.
-    form = form_class(request.POST or None, instance=copy.copy(service))
+    form = form_class(
+        request.POST if request.method == "POST" else None, instance=copy.copy(service)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The service's details have been saved."))
@@ -144,7 +146,7 @@ def service_invite(request: HttpRequest, pk: int) -> HttpResponse:
     may_give = invitations.roles_user_may_give(
         request.user, network=service.network, service=service
     )
-    form = ServiceInviteForm(request.POST or None, roles=may_give)
+    form = ServiceInviteForm(request.POST if request.method == "POST" else None, roles=may_give)
     if request.method == "POST" and form.is_valid():
         try:
             send_invitation(

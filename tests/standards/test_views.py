@@ -253,3 +253,11 @@ def test_the_example_in_the_format_guide_imports(db):
 
     assert result.created
     assert result.version.standards.count() == 3
+
+
+def test_upload_with_no_file_at_all_says_what_to_do(client, coordinator):
+    client.force_login(coordinator)
+
+    response = client.post(reverse("standards:framework_upload"), {})
+
+    assert "Select a framework file to upload." in response.content.decode()
