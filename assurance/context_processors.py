@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict:
     items = [(_("Home"), reverse("home"))]
     if is_coordinator:
         items += [
+            (_("Cycles"), reverse("reviews:cycle_list")),
             (_("Services"), reverse("service_list")),
             (_("Organisations"), reverse("organisation_list")),
             (_("Commissioners"), reverse("body_list")),
