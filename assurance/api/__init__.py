@@ -10,6 +10,9 @@ from rest_framework import routers
 
 from assurance.api.network import CommissioningBodyViewSet, OrganisationViewSet, ServiceViewSet
 from assurance.api.people import InvitationViewSet, MembershipViewSet, MeView
+from reviews.api import cycle as review_api
+from reviews.api import evidence as evidence_api
+from reviews.api import self_assessment as self_assessment_api
 from standards import api as standards_api
 
 
@@ -29,3 +32,11 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("commissioning-bodies", CommissioningBodyViewSet, basename="commissioningbody")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("cycles", review_api.CycleViewSet, basename="cycle")
+router.register("reviews", review_api.ReviewViewSet, basename="review")
+router.register("responses", self_assessment_api.ResponseViewSet, basename="response")
+router.register("perspectives", self_assessment_api.PerspectiveViewSet, basename="perspective")
+router.register(
+    "action-progress", self_assessment_api.ActionProgressViewSet, basename="action-progress"
+)
+router.register("evidence", evidence_api.EvidenceViewSet, basename="evidence")
