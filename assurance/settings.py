@@ -213,6 +213,10 @@ STORAGES = {
 # Framework uploads are YAML documents: a few MB at most.
 FRAMEWORK_MAX_UPLOAD_BYTES = env_int("FRAMEWORK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FRAMEWORK_MAX_UPLOAD_BYTES + 1024 * 1024
+# Evidence files (reviews/evidence.py). Multipart files do not count towards
+# DATA_UPLOAD_MAX_MEMORY_SIZE; files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled to a
+# temporary file while the request is read, then checked and refused before anything is stored.
+EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 # Background tasks: the Django Tasks API with the database backend and its db_worker.
 TASKS = {

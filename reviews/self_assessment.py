@@ -277,14 +277,21 @@ class Progress:
     voices: dict[str, int]  # voice -> number of standards with at least one perspective of it
 
 
+def answered(prefix: str = "") -> Q:
+    """The filter for an answered response (as `Response.is_answered`): a rating, and for
+    "not applicable" a reason too. `prefix` reaches responses through a relation, e.g.
+    `answered("responses__")` on reviews."""
+    rated = [value for value in Rating.values if value != Rating.NOT_APPLICABLE]
+    return Q(**{f"{prefix}rating__in": rated}) | Q(
+        **{f"{prefix}rating": Rating.NOT_APPLICABLE, f"{prefix}not_applicable_reason__gt": ""}
+    )
+
+
 def progress(review: Review) -> Progress:
     """How far the self-assessment has got: n of N answered, and coverage by voice."""
-    answered = Q(rating__in=[r for r in Rating.values if r != Rating.NOT_APPLICABLE]) | (
-        Q(rating=Rating.NOT_APPLICABLE) & ~Q(not_applicable_reason="")
-    )
     counts = Response.objects.filter(review=review).aggregate(
         total=Count("pk", distinct=True),
-        answered=Count("pk", filter=answered, distinct=True),
+        answered=Count("pk", filter=answered(), distinct=True),
         **{
             voice: Count("pk", filter=Q(perspectives__voice=voice), distinct=True)
             for voice in Perspective.Voice.values

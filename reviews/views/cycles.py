@@ -30,32 +30,16 @@ from django.views.decorators.http import require_http_methods
 
 from assurance import permissions
 from assurance.models import Network, Service, User
+from reviews import self_assessment
 from reviews.cycle_forms import BoardFilterForm, CycleForm, EnrolForm
 from reviews.cycles import EnrolmentError, default_dates, enrol, open_cycle
-from reviews.models import Cycle, Rating, Review, ReviewEvent
+from reviews.models import Cycle, Review, ReviewEvent
 
 LIST_PAGE_SIZE = 25
 BOARD_PAGE_SIZE = 50
 
-# A GOV.UK tag colour for each stage. The tag always carries the stage's name as well, so the
-# colour is never the only sign.
-STAGE_TAGS = {
-    Review.Status.SELF_ASSESSMENT: "govuk-tag--blue",
-    Review.Status.SUBMITTED: "govuk-tag--turquoise",
-    Review.Status.PEER_REVIEW: "govuk-tag--purple",
-    Review.Status.DRAFTING: "govuk-tag--pink",
-    Review.Status.ACCURACY_CHECK: "govuk-tag--yellow",
-    Review.Status.PUBLISHED: "govuk-tag--green",
-    Review.Status.CLOSED: "govuk-tag--grey",
-    Review.Status.WITHDRAWN: "govuk-tag--grey",
-}
 
-# A response counts as answered as `Response.is_answered` says: a rating, and for "not
-# applicable" a reason too. The same rule as `reviews.self_assessment.progress`, as a filter
-# across the review -> responses relation.
-ANSWERED = Q(responses__rating__in=[r for r in Rating.values if r != Rating.NOT_APPLICABLE]) | Q(
-    responses__rating=Rating.NOT_APPLICABLE, responses__not_applicable_reason__gt=""
-)
+ANSWERED = self_assessment.answered("responses__")
 
 
 def _coordinated_networks(user: User) -> list[Network]:
@@ -93,7 +77,7 @@ def _posted(request: HttpRequest):
 def _stage_counts(counts: dict[str, int]) -> list[dict]:
     """Every stage in workflow order with its count, for the board and the list."""
     return [
-        {"value": value, "label": label, "count": counts.get(value, 0), "tag": STAGE_TAGS[value]}
+        {"value": value, "label": label, "count": counts.get(value, 0)}
         for value, label in Review.Status.choices
     ]
 
@@ -215,8 +199,6 @@ def cycle_board(request: HttpRequest, pk: int) -> HttpResponse:
     if "stage" in filters:
         reviews = reviews.filter(status=filters["stage"])
     context = _page(request, reviews, BOARD_PAGE_SIZE)
-    for review in context["page_obj"]:
-        review.stage_tag = STAGE_TAGS[review.status]
     return render(
         request,
         "reviews/cycles/cycle_board.html",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assurance import permissions
 from assurance.models import CommissionerMembership, Membership
+from reviews import self_assessment
 from reviews.models import Cycle, Response, Review
 
 
@@ -26,9 +27,7 @@ def _latest_review(field: str):
 
 def _answered(review_ref: str):
     answered = (
-        Response.objects.filter(review=OuterRef(review_ref))
-        .exclude(rating="")
-        .exclude(rating="not_applicable", not_applicable_reason="")
+        Response.objects.filter(self_assessment.answered(), review=OuterRef(review_ref))
         .order_by()
         .values("review")
         .annotate(n=Count("pk"))
