@@ -42,13 +42,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assurance import permissions
 from assurance.models import User
-from reviews.models import Evidence, Response, Review
+from reviews.models import AccessLog, Evidence, Response, Review
 from reviews.self_assessment import Invalid, ensure_editable
 
 # Limits on what an Office or OpenDocument file (a ZIP archive) may unpack to. Real documents
@@ -557,3 +558,31 @@ def remove_evidence(evidence: Evidence, *, by: User) -> None:
         if evidence.file:
             storage, stored_name = evidence.file.storage, evidence.file.name
             transaction.on_commit(lambda: storage.delete(stored_name))
+
+
+def download(evidence: Evidence, *, by: User) -> FileResponse:
+    """Serve an evidence file and log the read. The caller has checked `view_review`.
+
+    The file goes out as an attachment no browser will show as a page: nosniff, and a sandbox
+    policy with nothing allowed should it ever be opened. Pages and the API both call this.
+    """
+    if evidence.kind != Evidence.Kind.FILE or not evidence.file:
+        raise Http404
+    try:
+        stream = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    AccessLog.objects.create(
+        user=by, kind=AccessLog.Kind.EVIDENCE, object_id=evidence.pk, review_id=evidence.review_id
+    )
+    response = FileResponse(
+        stream,
+        as_attachment=True,
+        filename=evidence.original_name or f"evidence-{evidence.pk}",
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Set here, so django-csp leaves it alone.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

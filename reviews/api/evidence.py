@@ -6,8 +6,12 @@ pages' (reviews/evidence.py validates and stores files), and so, for now, is dow
 
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 
+from reviews import evidence as evidence_actions
 from reviews.api.cycle import PersonRefSerializer, ReviewPolicyPermission, named_choice_field
 from reviews.models import Evidence, Response, Review
 from reviews.permissions import visible_reviews
@@ -71,3 +75,14 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related(Prefetch("responses", queryset=Response.objects.only("pk")))
             .order_by("-uploaded_at", "-pk")
         )
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description=(
+            "The file, as an attachment. Every download is written to the access log. "
+            "Links and notes have no file (404)."
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        return evidence_actions.download(self.get_object(), by=request.user)

@@ -8,7 +8,7 @@ review's own, so an id from another review is a 404.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from assurance import permissions
 from assurance.views.team import next_url
 from reviews import evidence as evidence_actions
 from reviews.evidence_forms import EvidenceForm
-from reviews.models import AccessLog, Evidence, Response, Review
+from reviews.models import Evidence, Response, Review
 from reviews.permissions import get_review_for_user
 from reviews.self_assessment import Invalid, NotEditable, ensure_editable
 
@@ -139,27 +139,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     """The file, as an attachment no browser will show as a page; every download is logged."""
     review = get_review_for_user(request.user, pk)
     item = get_object_or_404(Evidence.objects.filter(review=review), pk=evidence_pk)
-    if item.kind != Evidence.Kind.FILE or not item.file:
-        raise Http404
-    try:
-        stream = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    AccessLog.objects.create(
-        user=request.user, kind=AccessLog.Kind.EVIDENCE, object_id=item.pk, review=review
-    )
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=item.original_name or f"evidence-{item.pk}",
-        content_type=item.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Set here, so django-csp leaves it: should the file ever be opened as a page, it runs in
-    # a sandbox with nothing allowed.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_actions.download(item, by=request.user)
 
 
 @login_required

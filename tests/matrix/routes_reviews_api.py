@@ -11,7 +11,7 @@ write path is still to come, directly), and later requests reuse it.
 import json
 
 from reviews import self_assessment
-from reviews.models import Action, ActionProgress, Evidence
+from reviews.models import Action, ActionProgress
 from tests.matrix.table import Route, expect, pk
 
 JSON = "application/json"
@@ -51,15 +51,6 @@ def action_progress(review) -> dict:
         action = Action.objects.create(review=review, title="Weekly community meeting")
         existing = ActionProgress.objects.create(
             action=action, review=review, note="Going well.", status=Action.Status.IN_PROGRESS
-        )
-    return {"pk": existing.pk}
-
-
-def evidence(review) -> dict:
-    existing = review.evidence.first()
-    if existing is None:
-        existing = Evidence.objects.create(
-            review=review, kind=Evidence.Kind.NOTE, title="Minutes", note="Held daily."
         )
     return {"pk": existing.pk}
 
@@ -171,5 +162,6 @@ REVIEW_API_ROUTES: list[Route] = [
     ),
     # Evidence (read-only in the API)
     Route("evidence-list", own=SIGNED_IN),
-    Route("evidence-detail", kind="review", kwargs=evidence, own=SEES, other=NOBODY_ELSE),
+    Route("evidence-detail", kind="evidence", kwargs=pk, own=SEES, other=NOBODY_ELSE),
+    Route("evidence-download", kind="evidence", kwargs=pk, own=SEES, other=NOBODY_ELSE),
 ]

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from assurance import invitations, roles
 from assurance.models import Membership
 from reviews.cycles import default_dates, enrol, open_cycle
+from reviews.evidence import add_evidence
 from standards.yaml_format import import_framework
 from tests.factories import (
     CommissioningBodyFactory,
@@ -67,6 +70,7 @@ OWN = {
     "commissioner_role": {"default": "reader_B"},
     "review": {"reviewer": "RT", "lead_reviewer": "RT", "default": "RS"},
     "cycle": {"default": "CN"},
+    "evidence": {"reviewer": "E_T", "lead_reviewer": "E_T", "default": "E_S"},
 }
 OTHER = {
     "service": {
@@ -103,6 +107,14 @@ OTHER = {
         "default": "RT",
     },
     "cycle": {"default": "CM"},
+    "evidence": {
+        "coordinator": "E_U",
+        "commissioner": "E_U",
+        "outsider": "E_U",
+        "reviewer": "E_S",
+        "lead_reviewer": "E_S",
+        "default": "E_T",
+    },
 }
 
 
@@ -175,4 +187,22 @@ def build_world() -> World:
     for name, service in (("S", s), ("T", t), ("U", u)):
         cycle = world.objects["CM" if name == "U" else "CN"]
         world.objects[f"R{name}"] = enrol(cycle, service, version, by=enrolled_by[name])
+
+    # A piece of evidence on each review.
+    authors = {
+        "S": world.people["staff"],
+        "T": world.people["reviewer"],
+        "U": world.objects["member_U"].user,
+    }
+    for name in "STU":
+        review = world.objects[f"R{name}"]
+        world.objects[f"E_{name}"] = add_evidence(
+            review,
+            by=authors[name],
+            kind="file",
+            title=f"Minutes {name}",
+            responses=[review.responses.first()],
+            attested=True,
+            upload=SimpleUploadedFile("minutes.txt", b"Community meeting minutes.\n"),
+        )
     return world

@@ -1293,3 +1293,30 @@ def test_evidence_list_queries_do_not_grow_with_rows(client, staff, review):
 
     assert (small[1], large[1]) == (2, 12)
     assert small[0] == large[0]
+
+
+def test_evidence_download_through_the_api_is_logged_and_safe(client, review, staff, commissioner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reviews.evidence import add_evidence
+    from reviews.models import AccessLog
+
+    item = add_evidence(
+        review,
+        by=staff,
+        kind="file",
+        title="Minutes",
+        responses=[review.responses.first()],
+        attested=True,
+        upload=SimpleUploadedFile("minutes.txt", b"Community meeting minutes.\n"),
+    )
+    url = f"/api/v1/evidence/{item.pk}/download/"
+
+    response = signed_in(client, staff).get(url)
+    refused = signed_in(client, commissioner).get(url)
+
+    assert b"".join(response.streaming_content) == b"Community meeting minutes.\n"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in response["Content-Disposition"]
+    assert AccessLog.objects.filter(object_id=item.pk, user=staff).count() == 1
+    assert refused.status_code == 404
