@@ -266,8 +266,11 @@ from tests.matrix.routes_cycles import CYCLE_ROUTES  # noqa: E402
 from tests.matrix.routes_evidence import EVIDENCE_ROUTES  # noqa: E402
 from tests.matrix.routes_reviews import REVIEW_ROUTES  # noqa: E402
 from tests.matrix.routes_reviews_api import REVIEW_API_ROUTES  # noqa: E402
+from tests.matrix.routes_self_assessment import SELF_ASSESSMENT_ROUTES  # noqa: E402
 
-ROUTES += REVIEW_ROUTES + CYCLE_ROUTES + EVIDENCE_ROUTES + REVIEW_API_ROUTES
+ROUTES += (
+    REVIEW_ROUTES + CYCLE_ROUTES + SELF_ASSESSMENT_ROUTES + EVIDENCE_ROUTES + REVIEW_API_ROUTES
+)
 
 FAMILIES: dict[str, dict[str, int]] = {
     "admin:": expect(302),
