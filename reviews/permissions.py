@@ -4,7 +4,7 @@ Object permissions on each review are attached, when the review is created, to t
 its service and network (see `setup_review_permissions`):
 
 - the service team (every member, lived-experience contributors included): `view_review` and
-  `contribute_review` (add perspectives and evidence);
+  `contribute_review` (add perspectives and evidence; change or remove their own perspectives);
 - the service's editors (staff contributors and leads): `change_review` (write responses);
 - the service's leads: `submit_review`;
 - the network's coordinators: `view_review` and `manage_review` (return, withdraw, publish).
@@ -18,7 +18,7 @@ from guardian.shortcuts import assign_perm
 
 from assurance import permissions
 from assurance.models import User
-from reviews.models import Review
+from reviews.models import Perspective, Review
 
 
 def setup_review_permissions(review: Review) -> None:
@@ -31,6 +31,17 @@ def setup_review_permissions(review: Review) -> None:
     coordinators = permissions.network_coordinators(service.network)
     for perm in ("view_review", "manage_review"):
         assign_perm(f"reviews.{perm}", coordinators, review)
+
+
+def may_change_perspective(user: User, perspective: Perspective) -> bool:
+    """The people who write the self-assessment change any perspective; other contributors
+    (lived-experience contributors) change only the ones they added themselves."""
+    review = perspective.response.review
+    if permissions.can(user, "reviews.change_review", review):
+        return True
+    return perspective.added_by_id == user.pk and permissions.can(
+        user, "reviews.contribute_review", review
+    )
 
 
 REVIEW_QUERYSET = Review.objects.select_related(

@@ -31,7 +31,7 @@ from reviews.api.cycle import (
     require_review_perm,
 )
 from reviews.models import Action, ActionProgress, Perspective, Rating, Response, Review
-from reviews.permissions import visible_reviews
+from reviews.permissions import may_change_perspective, visible_reviews
 from standards.models import Standard
 
 RatingField = named_choice_field("RatingEnum", Rating.choices)
@@ -419,6 +419,8 @@ class PerspectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def partial_update(self, request, pk=None):
         perspective = self.get_object()
+        if not may_change_perspective(request.user, perspective):
+            raise exceptions.PermissionDenied(_("You can change only the perspectives you added."))
         serializer = PerspectiveWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
@@ -435,6 +437,8 @@ class PerspectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def destroy(self, request, pk=None):
         perspective = self.get_object()
+        if not may_change_perspective(request.user, perspective):
+            raise exceptions.PermissionDenied(_("You can change only the perspectives you added."))
         serializer = VersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = expected_version(request, serializer.validated_data.get("version"))

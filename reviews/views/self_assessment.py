@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,7 +37,7 @@ from reviews import self_assessment
 from reviews.forms import ActionProgressForm, PerspectiveForm, ResponseForm, VoiceForm
 from reviews.models import Action, ActionProgress, Evidence, Perspective, Rating, Review
 from reviews.models import Response as ReviewResponse
-from reviews.permissions import get_review_for_user
+from reviews.permissions import get_review_for_user, may_change_perspective
 
 # A response counts as answered with a rating, and for "not applicable" a reason too
 # (the same rule as Response.is_answered and the submit guard).
@@ -415,6 +416,8 @@ def perspective_add(request: HttpRequest, pk: int, response_pk: int) -> HttpResp
 def perspective_edit(request: HttpRequest, pk: int, perspective_pk: int) -> HttpResponse:
     review = get_review_for_user(request.user, pk, "reviews.contribute_review")
     perspective = _perspective(review, perspective_pk)
+    if not may_change_perspective(request.user, perspective):
+        raise PermissionDenied(_("You can change only the perspectives you added."))
     response = perspective.response
     if request.method == "POST":
         form = PerspectiveForm(request.POST)
@@ -469,6 +472,8 @@ def perspective_edit(request: HttpRequest, pk: int, perspective_pk: int) -> Http
 def perspective_remove(request: HttpRequest, pk: int, perspective_pk: int) -> HttpResponse:
     review = get_review_for_user(request.user, pk, "reviews.contribute_review")
     perspective = _perspective(review, perspective_pk)
+    if not may_change_perspective(request.user, perspective):
+        raise PermissionDenied(_("You can change only the perspectives you added."))
     response = perspective.response
     refused = ""
     changed = False

@@ -21,6 +21,9 @@ READS = expect(200, commissioner=404, outsider=404)
 EDITORS = {"lived_experience": 403, "coordinator": 403, "commissioner": 404, "outsider": 404}
 # contribute_review: the whole team; coordinators read only.
 CONTRIBUTORS = {"coordinator": 403, "commissioner": 404, "outsider": 404}
+# Changing a perspective someone else added: the people who write the self-assessment only
+# (the world's perspectives are added by staff, so lived-experience contributors get 403).
+CHANGES_OTHERS_PERSPECTIVES = {**CONTRIBUTORS, "lived_experience": 403}
 
 
 def first_domain(review) -> dict:
@@ -83,7 +86,7 @@ SELF_ASSESSMENT_ROUTES: list[Route] = [
         "reviews:perspective_edit",
         kind="review",
         kwargs=perspective_of,
-        own=expect(200, **CONTRIBUTORS),
+        own=expect(200, **CHANGES_OTHERS_PERSPECTIVES),
         other=OTHERS,
     ),
     Route(
@@ -91,14 +94,14 @@ SELF_ASSESSMENT_ROUTES: list[Route] = [
         method="POST",
         kind="review",
         kwargs=perspective_of,
-        own=expect(400, **CONTRIBUTORS),
+        own=expect(400, **CHANGES_OTHERS_PERSPECTIVES),
         other=OTHERS,
     ),
     Route(
         "reviews:perspective_remove",
         kind="review",
         kwargs=perspective_of,
-        own=expect(200, **CONTRIBUTORS),
+        own=expect(200, **CHANGES_OTHERS_PERSPECTIVES),
         other=OTHERS,
     ),
     # Removed (302); each request is rolled back, so the next role finds it again.
@@ -107,7 +110,7 @@ SELF_ASSESSMENT_ROUTES: list[Route] = [
         method="POST",
         kind="review",
         kwargs=perspective_of,
-        own=expect(302, **CONTRIBUTORS),
+        own=expect(302, **CHANGES_OTHERS_PERSPECTIVES),
         other=OTHERS,
     ),
     Route("reviews:previous_actions", kind="review", kwargs=pk, own=READS, other=OTHERS),

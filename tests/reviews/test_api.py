@@ -1048,9 +1048,9 @@ def test_perspectives_list_shows_what_the_policy_allows(client, everyone, perspe
     assert ids(reply) == ([perspective.pk] if person in SEES_REVIEW else [])
 
 
-def test_perspective_patch_with_if_match(client, lived_experience, perspective):
+def test_perspective_patch_with_if_match(client, staff, perspective):
     reply = patch(
-        signed_in(client, lived_experience),
+        signed_in(client, staff),
         f"/api/v1/perspectives/{perspective.pk}/",
         {"text": "We keep to the times we agree, mostly."},
         **{"If-Match": '"1"'},
@@ -1320,3 +1320,16 @@ def test_evidence_download_through_the_api_is_logged_and_safe(client, review, st
     assert "attachment" in response["Content-Disposition"]
     assert AccessLog.objects.filter(object_id=item.pk, user=staff).count() == 1
     assert refused.status_code == 404
+
+
+def test_lived_experience_contributor_cannot_patch_someone_elses_perspective(
+    client, lived_experience, perspective
+):
+    reply = patch(
+        signed_in(client, lived_experience),
+        f"/api/v1/perspectives/{perspective.pk}/",
+        {"text": "Changed.", "version": 1},
+    )
+
+    assert reply.status_code == 403
+    assert reply.json()["message"] == "You can change only the perspectives you added."

@@ -1146,3 +1146,30 @@ def test_voice_list_queries_do_not_grow_with_standards(client, small_and_large, 
     forty = count_queries(client, voice_url(large))
 
     assert one == forty
+
+
+def test_lived_experience_contributor_changes_only_their_own_perspectives(
+    client, review, staff, lived_experience
+):
+    from django.urls import reverse
+
+    from reviews import self_assessment
+
+    response = review.responses.first()
+    theirs = self_assessment.add_perspective(
+        response, by=lived_experience, voice="people_using_service", text="Ours.", method="group"
+    )
+    staff_view = self_assessment.add_perspective(
+        response, by=staff, voice="staff", text="Staff view.", method="survey"
+    )
+    client.force_login(lived_experience)
+
+    own = client.get(reverse("reviews:perspective_edit", args=[review.pk, theirs.pk]))
+    other = client.post(
+        reverse("reviews:perspective_remove", args=[review.pk, staff_view.pk]),
+        {"version": staff_view.version},
+    )
+
+    assert own.status_code == 200
+    assert other.status_code == 403
+    assert staff_view.__class__.objects.filter(pk=staff_view.pk).exists()
