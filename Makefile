@@ -10,12 +10,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format clean
+.PHONY: help install run test lint format bench clean
 
 help:
 	@echo "make run     install, migrate, load frameworks and demo data, start worker and server"
 	@echo "make test    install anything missing and run the whole test suite"
 	@echo "make lint    ruff check, ruff format --check, makemigrations --check"
+	@echo "make bench   measure the reviewer matcher at national scale (one JSON line)"
 
 # Python environment: rebuilt when pyproject.toml changes.
 $(PY):
@@ -70,6 +71,9 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed
+	$(MANAGE) bench_matching
 
 clean:
 	rm -rf $(VENV) node_modules static/build staticfiles .pytest_cache
