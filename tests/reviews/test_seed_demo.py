@@ -74,3 +74,15 @@ def test_seed_demo_has_a_current_cycle_with_services_at_different_points(db):
     )
     assert len(voices) >= 3
     assert 0 < part_done.responses.exclude(rating="").count() < part_done.responses.count()
+
+
+def test_seed_demo_reviews_in_progress_have_evidence_of_each_kind(db):
+    from reviews.models import Evidence
+
+    call_command("seed_demo")
+
+    kinds = set(
+        Evidence.objects.filter(review__service__name="Larch Ward").values_list("kind", flat=True)
+    )
+    assert kinds == {"file", "link", "note"}
+    assert Evidence.objects.filter(review__service__name="Kestrel Court").count() == 0

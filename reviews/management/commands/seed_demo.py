@@ -11,6 +11,7 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
@@ -27,7 +28,8 @@ from assurance.models import (
 )
 from reviews import self_assessment, workflow
 from reviews.cycles import default_dates, enrol, open_cycle
-from reviews.models import Cycle, Perspective, Review
+from reviews.evidence import add_evidence
+from reviews.models import Cycle, Evidence, Perspective, Review
 from standards.models import FrameworkVersion
 from standards.yaml_format import import_framework
 
@@ -197,6 +199,13 @@ ENROLMENTS = [
     ("Fellside Approved Premises", "relational-environment-standards", "untouched"),
     ("Kestrel Court", "relational-environment-standards", "untouched"),
 ]
+DEMO_MINUTES = """Community meeting, 14 October
+
+Present: residents and staff on shift (numbers only; no names are recorded here).
+1. New arrivals: two people joined this month and were welcomed at the meeting.
+2. House rules: the group agreed to try quiet hours from 10pm for a month.
+3. Feedback: people asked for meeting notes in plainer words. Agreed.
+"""
 DEMO_RATINGS = ["met", "partly_met", "met", "not_yet_met", "partly_met", "met"]
 DEMO_NARRATIVES = [
     "Every new person is welcomed by a named keyworker, and the community meeting says hello.",
@@ -367,6 +376,7 @@ class Command(BaseCommand):
                     method=Perspective.Method.ONE_TO_ONE,
                     co_produced=False,
                 )
+        self.evidence(review, responses[:answer_count], lead, staff)
         if stage in {"submitted", "returned"}:
             workflow.transition(review, Review.Status.SUBMITTED, by=lead)
         if stage == "returned":
@@ -379,6 +389,36 @@ class Command(BaseCommand):
                     "use the service said about the Safety standards? Only staff views are there."
                 ),
             )
+
+    def evidence(self, review: Review, answered: list, lead, staff) -> None:
+        """A file, a link and a note, each supporting a few of the answered standards."""
+        add_evidence(
+            review,
+            by=staff,
+            kind=Evidence.Kind.FILE,
+            title="Community meeting minutes, October",
+            responses=answered[:3],
+            attested=True,
+            upload=ContentFile(DEMO_MINUTES.encode(), name="community-meeting-minutes.txt"),
+        )
+        add_evidence(
+            review,
+            by=lead,
+            kind=Evidence.Kind.LINK,
+            title="Our welcome leaflet, written with residents",
+            responses=answered[:1],
+            attested=True,
+            url="https://example.org/welcome-leaflet",
+        )
+        add_evidence(
+            review,
+            by=lead,
+            kind=Evidence.Kind.NOTE,
+            title="Reflective practice attendance",
+            responses=answered[3:5] or answered[:1],
+            attested=True,
+            note="Reflective practice ran 22 times this year; on average 7 staff came.",
+        )
 
     def service(self, network, organisations, name, org, setting, region, population, places):
         organisation = organisations[org]
