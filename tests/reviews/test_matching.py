@@ -1,4 +1,4 @@
-"""reviews/matching.py: known optimum, each hard rule against a tempting choice, reasons, refills.
+"""reviews/matching/: known optimum, each hard rule against a tempting choice, reasons, refills.
 
 Every network here is small and built by hand. HOST is the service under review (Quayside Hostel,
 run by Harbour Lights, in the South West). A "tempting" reviewer fits perfectly (same region,

@@ -1,4 +1,4 @@
-"""Property tests of reviews/matching.py on small random networks.
+"""Property tests of reviews/matching/ on small random networks.
 
 Each example is a network of 3-8 services in 2-4 organisations, 1-4 reviews and 4-15 reviewers
 with random roles, capacity (0-3, mostly 1-3), training, regions, settings, conflicts, waivers,
