@@ -38,7 +38,7 @@ class EvidenceForm(forms.Form):
         error_messages={"required": MESSAGES["kind"], "invalid_choice": MESSAGES["kind"]},
     )
     file = forms.FileField(
-        label=_("File"),
+        label=_("Choose a file"),
         required=False,
         help_text=lazy(_file_hint, str)(),
         error_messages={"empty": MESSAGES["empty"], "invalid": MESSAGES["file"]},

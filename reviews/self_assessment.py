@@ -100,9 +100,17 @@ def save_response(
         fresh = Response.objects.select_related("review", "standard", "updated_by").get(
             pk=response.pk
         )
-        if not updated:
+        if not updated and not _same_save(fresh, merged, by):
             raise StaleWrite(fresh)
     return fresh
+
+
+def _same_save(stored: Response, values: dict[str, str], by: User) -> bool:
+    """The stored row is this person's own latest save of exactly these values (an autosave
+    that arrived first): saving it again changes nothing and is no conflict."""
+    return stored.updated_by_id == by.pk and all(
+        getattr(stored, name) == value for name, value in values.items()
+    )
 
 
 PERSPECTIVE_FIELDS = ("voice", "text", "people_count", "method", "co_produced")

@@ -171,9 +171,16 @@ class ResponseAutosave {
     this.stopped = false; // after a conflict, a submitted review or signing out
     this.quiet = false; // while the script itself changes the fields
     form.addEventListener("input", () => this.changed());
-    form.addEventListener("submit", () => {
+    this.submitWhenSaved = false;
+    form.addEventListener("submit", (event) => {
       window.clearTimeout(this.timer);
       this.keep();
+      if (this.busy) {
+        // An autosave is on its way: send the form once it is back, with the version it
+        // produced, or the person would meet their own save as someone else's.
+        event.preventDefault();
+        this.submitWhenSaved = true;
+      }
     });
     this.restore();
   }
@@ -292,6 +299,11 @@ class ResponseAutosave {
       this.show(say("invalid", { error: first }));
     } else {
       this.show(say("failed"));
+    }
+    if (this.submitWhenSaved) {
+      this.submitWhenSaved = false;
+      this.form.submit();
+      return;
     }
     if (this.again) {
       this.again = false;

@@ -475,3 +475,35 @@ def test_progress_counts_answered_standards_and_voices(review, staff, lived_expe
         Perspective.Voice.FAMILIES_CARERS: 0,
         Perspective.Voice.PARTNERS: 0,
     }
+
+
+def test_saving_again_what_you_just_autosaved_is_not_a_conflict(first_response, staff):
+    stale_version = first_response.version
+    self_assessment.save_response(
+        first_response, by=staff, expected_version=stale_version, rating="met", narrative="Same."
+    )
+
+    again = self_assessment.save_response(
+        first_response, by=staff, expected_version=stale_version, rating="met", narrative="Same."
+    )
+
+    assert again.narrative == "Same."
+    assert again.version == stale_version + 1
+
+
+def test_someone_else_saving_the_same_words_from_a_stale_version_is_still_a_conflict(
+    first_response, staff, service_lead
+):
+    stale_version = first_response.version
+    self_assessment.save_response(
+        first_response, by=staff, expected_version=stale_version, rating="met", narrative="Same."
+    )
+
+    with pytest.raises(self_assessment.StaleWrite):
+        self_assessment.save_response(
+            first_response,
+            by=service_lead,
+            expected_version=stale_version,
+            rating="met",
+            narrative="Same.",
+        )
