@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews.views import cycles, evidence, review, self_assessment
+from reviews.views import cycles, evidence, perspectives, review, self_assessment, voice
 
 app_name = "reviews"
 urlpatterns = [
@@ -24,21 +24,6 @@ urlpatterns = [
         name="response_save",
     ),
     path(
-        "reviews/<int:pk>/responses/<int:response_pk>/perspectives/add/",
-        self_assessment.perspective_add,
-        name="perspective_add",
-    ),
-    path(
-        "reviews/<int:pk>/perspectives/<int:perspective_pk>/edit/",
-        self_assessment.perspective_edit,
-        name="perspective_edit",
-    ),
-    path(
-        "reviews/<int:pk>/perspectives/<int:perspective_pk>/remove/",
-        self_assessment.perspective_remove,
-        name="perspective_remove",
-    ),
-    path(
         "reviews/<int:pk>/last-actions/",
         self_assessment.previous_actions,
         name="previous_actions",
@@ -48,7 +33,24 @@ urlpatterns = [
         self_assessment.carry_forward,
         name="carry_forward",
     ),
-    path("reviews/<int:pk>/your-voice/", self_assessment.voice, name="voice"),
+    # -- perspectives (reviews/views/perspectives.py) --
+    path(
+        "reviews/<int:pk>/responses/<int:response_pk>/perspectives/add/",
+        perspectives.perspective_add,
+        name="perspective_add",
+    ),
+    path(
+        "reviews/<int:pk>/perspectives/<int:perspective_pk>/edit/",
+        perspectives.perspective_edit,
+        name="perspective_edit",
+    ),
+    path(
+        "reviews/<int:pk>/perspectives/<int:perspective_pk>/remove/",
+        perspectives.perspective_remove,
+        name="perspective_remove",
+    ),
+    # -- your voice (reviews/views/voice.py) --
+    path("reviews/<int:pk>/your-voice/", voice.voice, name="voice"),
     # -- evidence (reviews/views/evidence.py) --
     path("reviews/<int:pk>/evidence/", evidence.evidence_list, name="evidence_list"),
     path("reviews/<int:pk>/evidence/add/", evidence.evidence_add, name="evidence_add"),

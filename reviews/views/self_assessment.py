@@ -1,27 +1,26 @@
 """The self-assessment pages: the overview, one page per domain, saving a response (by the Save
-button or by autosave), perspectives, last cycle's actions, starting from last cycle, and the
-plain-language "your voice" page for people who use the service.
+button, or by autosave, which asks for JSON), last cycle's actions, and starting from last cycle.
+
+This module also owns the helpers that the other self-assessment screens share, in the section
+below: reviews/views/perspectives.py (adding, editing and removing a perspective) and
+reviews/views/voice.py (the plain-language "your voice" page) import them from here, and this
+module imports nothing from them.
 
 Each view asks for the review first, with the permission it needs (reviews/permissions.py):
 reading needs view_review (the team and the network's coordinators); responses, progress on last
-cycle's actions and carrying forward need change_review (staff contributors and leads);
-perspectives need contribute_review (the whole team, lived-experience contributors included).
+cycle's actions and carrying forward need change_review (staff contributors and leads).
 Objects below the review are looked up through it, so an id from another review is a 404.
 
 Every write goes through reviews/self_assessment.py, which refuses a save made from a stale
 version (`StaleWrite`: the page shows both texts so the person can merge, 409) and any change
 once the review has been submitted (`NotEditable`: the page explains, 409). Neither loses what
 the person typed: it comes back to them in the form.
-
-Who added a perspective is never shown: a perspective in the voice of people who use the
-service would tell colleagues that its author has lived experience (DESIGN section 14).
 """
 
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,10 +33,10 @@ from django.views.decorators.http import require_http_methods
 
 from assurance import permissions
 from reviews import self_assessment
-from reviews.forms import ActionProgressForm, PerspectiveForm, ResponseForm, VoiceForm
+from reviews.forms import ActionProgressForm, PerspectiveForm, ResponseForm
 from reviews.models import Action, ActionProgress, Evidence, Perspective, Rating, Review
 from reviews.models import Response as ReviewResponse
-from reviews.permissions import get_review_for_user, may_change_perspective
+from reviews.permissions import get_review_for_user
 
 # A response counts as answered with a rating, and for "not applicable" a reason too
 # (the same rule as Response.is_answered and the submit guard).
@@ -46,10 +45,10 @@ ANSWERED = Q(rating__in=[r for r in Rating.values if r != Rating.NOT_APPLICABLE]
 )
 
 
-# Helpers -------------------------------------------------------------------------------------
+# Helpers, shared with perspectives.py and voice.py ------------------------------------------
 
 
-def _access(request: HttpRequest, review: Review) -> dict:
+def access(request: HttpRequest, review: Review) -> dict:
     """What the person may do here now: shown or hidden forms, and the read-only banner."""
     editable = review.is_editable_by_service
     user = request.user
@@ -70,11 +69,7 @@ def _access(request: HttpRequest, review: Review) -> dict:
     return context
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _domain_url(review: Review, standard, *, saved: str = "") -> str:
+def domain_url(review: Review, standard, *, saved: str = "") -> str:
     """The standard on its domain page. `saved` names the form whose local draft (kept by
     static/js/autosave.js in case the session had expired) can now be forgotten."""
     query = f"?{urlencode({'saved': saved})}" if saved else ""
@@ -84,18 +79,14 @@ def _domain_url(review: Review, standard, *, saved: str = "") -> str:
     )
 
 
-def _with_version(data: QueryDict, name: str, version: int) -> QueryDict:
+def with_version(data: QueryDict, name: str, version: int) -> QueryDict:
     """The posted form again, now carrying the current version so that it can be saved."""
     data = data.copy()
     data[name] = str(version)
     return data
 
 
-def _time(moment) -> str:
-    return date_format(timezone.localtime(moment), "H:i")
-
-
-def _refusal(review: Review) -> str:
+def refusal(review: Review) -> str:
     """Why the service can no longer change this review, or "" while it can.
 
     Asked before a posted form is checked, so that a late form gets the explanation (409)
@@ -109,28 +100,19 @@ def _refusal(review: Review) -> str:
     return ""
 
 
-def _put_errors(form, errors: dict[str, str]) -> None:
+def put_errors(form, errors: dict[str, str]) -> None:
+    """Put the write path's `Invalid` errors onto the form, by field where there is one."""
     for name, message in errors.items():
         form.add_error(name if name in form.fields else None, message)
 
 
-def _response(review: Review, response_pk: int) -> ReviewResponse:
+def get_response(review: Review, response_pk: int) -> ReviewResponse:
+    """One response of this review, or 404: an id from another review is not found."""
     response = get_object_or_404(
         review.responses.select_related("standard__domain", "updated_by"), pk=response_pk
     )
     response.review = review
     return response
-
-
-def _perspective(review: Review, perspective_pk: int) -> Perspective:
-    perspective = get_object_or_404(
-        Perspective.objects.filter(response__review=review).select_related(
-            "response__standard__domain"
-        ),
-        pk=perspective_pk,
-    )
-    perspective.response.review = review
-    return perspective
 
 
 # The overview --------------------------------------------------------------------------------
@@ -141,7 +123,7 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
     """Where the self-assessment stands: progress, voices, domains, and what comes from last
     cycle."""
     review = get_review_for_user(request.user, pk)
-    context = _access(request, review)
+    context = access(request, review)
     progress = self_assessment.progress(review)
     counts = {
         row["standard__domain_id"]: row
@@ -217,7 +199,7 @@ def _domain_page(
     The number of queries does not depend on the number of standards: responses, their
     perspectives and their evidence come in three queries.
     """
-    context = _access(request, review)
+    context = access(request, review)
     domains = list(review.framework_version.domains.order_by("order"))
     index = next((i for i, d in enumerate(domains) if d.code == code), None)
     if index is None:
@@ -276,6 +258,14 @@ def domain(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     return _domain_page(request, review, code)
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _time(moment) -> str:
+    return date_format(timezone.localtime(moment), "H:i")
+
+
 def _current_json(current: ReviewResponse) -> dict:
     return {
         "version": current.version,
@@ -300,13 +290,13 @@ def response_save(request: HttpRequest, pk: int, response_pk: int) -> HttpRespon
     """
     perm = "reviews.change_review" if request.method == "POST" else "reviews.view_review"
     review = get_review_for_user(request.user, pk, perm)
-    response = _response(review, response_pk)
+    response = get_response(review, response_pk)
     if request.method == "GET":
-        return redirect(_domain_url(review, response.standard))
+        return redirect(domain_url(review, response.standard))
     code = response.standard.domain.code
     as_json = _wants_json(request)
     form = ResponseForm(request.POST, prefix=ResponseForm.prefix_for(response))
-    if refused := _refusal(review):
+    if refused := refusal(review):
         if as_json:
             return JsonResponse({"error": "not_editable", "message": refused}, status=409)
         return _domain_page(
@@ -342,7 +332,7 @@ def response_save(request: HttpRequest, pk: int, response_pk: int) -> HttpRespon
             # Keep what this person typed, now carrying the current version: saving it again
             # is then a choice made with both texts in view.
             mine = ResponseForm(
-                _with_version(request.POST, form.add_prefix("version"), current.version),
+                with_version(request.POST, form.add_prefix("version"), current.version),
                 prefix=form.prefix,
             )
             return _domain_page(
@@ -355,7 +345,7 @@ def response_save(request: HttpRequest, pk: int, response_pk: int) -> HttpRespon
                 status=409,
             )
         except self_assessment.Invalid as invalid:
-            _put_errors(form, invalid.errors)
+            put_errors(form, invalid.errors)
         else:
             if as_json:
                 return JsonResponse(
@@ -370,147 +360,13 @@ def response_save(request: HttpRequest, pk: int, response_pk: int) -> HttpRespon
                 _("Your answer to %(code)s %(title)s was saved.")
                 % {"code": saved.standard.code, "title": saved.standard.title},
             )
-            return redirect(_domain_url(review, response.standard))
+            return redirect(domain_url(review, response.standard))
     if as_json:
         return JsonResponse(
             {"error": "invalid", "errors": {name: list(e) for name, e in form.errors.items()}},
             status=400,
         )
     return _domain_page(request, review, code, bound=form, bound_pk=response.pk, status=400)
-
-
-# Perspectives --------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def perspective_add(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
-    review = get_review_for_user(request.user, pk, "reviews.contribute_review")
-    response = _response(review, response_pk)
-    form = PerspectiveForm(request.POST or None, prefix=PerspectiveForm.prefix_for(response))
-    refused = _refusal(review) if request.method == "POST" else ""
-    if request.method == "POST" and not refused and form.is_valid():
-        try:
-            self_assessment.add_perspective(response, by=request.user, **form.values())
-        except self_assessment.NotEditable as error:
-            refused = str(error)
-        except self_assessment.Invalid as invalid:
-            _put_errors(form, invalid.errors)
-        else:
-            messages.success(
-                request,
-                _("Your perspective on %(code)s %(title)s was added.")
-                % {"code": response.standard.code, "title": response.standard.title},
-            )
-            return redirect(
-                _domain_url(review, response.standard, saved=f"perspective-add:{response.pk}")
-            )
-    context = _access(request, review)
-    context.update({"response": response, "form": form, "refused": refused})
-    status = 409 if refused else (400 if request.method == "POST" else 200)
-    return render(request, "reviews/self_assessment/perspective_add.html", context, status=status)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def perspective_edit(request: HttpRequest, pk: int, perspective_pk: int) -> HttpResponse:
-    review = get_review_for_user(request.user, pk, "reviews.contribute_review")
-    perspective = _perspective(review, perspective_pk)
-    if not may_change_perspective(request.user, perspective):
-        raise PermissionDenied(_("You can change only the perspectives you added."))
-    response = perspective.response
-    if request.method == "POST":
-        form = PerspectiveForm(request.POST)
-    else:
-        form = PerspectiveForm.for_perspective(perspective)
-    refused = _refusal(review) if request.method == "POST" else ""
-    conflict = None
-    status = 409 if refused else 200
-    if request.method == "POST" and not refused and form.is_valid():
-        expected = form.cleaned_data["version"] or perspective.version
-        try:
-            self_assessment.update_perspective(
-                perspective, by=request.user, expected_version=expected, **form.values()
-            )
-        except self_assessment.NotEditable as error:
-            refused, status = str(error), 409
-        except self_assessment.StaleWrite as stale:
-            conflict, status = stale.current, 409
-            form = PerspectiveForm(_with_version(request.POST, "version", conflict.version))
-        except Perspective.DoesNotExist:
-            messages.info(request, _("Someone removed this perspective while you were editing."))
-            return redirect(_domain_url(review, response.standard))
-        except self_assessment.Invalid as invalid:
-            _put_errors(form, invalid.errors)
-            status = 400
-        else:
-            messages.success(
-                request,
-                _("The perspective on %(code)s %(title)s was saved.")
-                % {"code": response.standard.code, "title": response.standard.title},
-            )
-            return redirect(
-                _domain_url(review, response.standard, saved=f"perspective:{perspective.pk}")
-            )
-    elif request.method == "POST" and not refused:
-        status = 400
-    context = _access(request, review)
-    context.update(
-        {
-            "response": response,
-            "perspective": perspective,
-            "form": form,
-            "refused": refused,
-            "conflict": conflict,
-        }
-    )
-    return render(request, "reviews/self_assessment/perspective_edit.html", context, status=status)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def perspective_remove(request: HttpRequest, pk: int, perspective_pk: int) -> HttpResponse:
-    review = get_review_for_user(request.user, pk, "reviews.contribute_review")
-    perspective = _perspective(review, perspective_pk)
-    if not may_change_perspective(request.user, perspective):
-        raise PermissionDenied(_("You can change only the perspectives you added."))
-    response = perspective.response
-    refused = ""
-    changed = False
-    status = 200
-    if request.method == "POST":
-        try:
-            expected = int(request.POST.get("version", ""))
-        except ValueError:
-            expected = perspective.version
-        try:
-            self_assessment.remove_perspective(
-                perspective, by=request.user, expected_version=expected
-            )
-        except self_assessment.NotEditable as error:
-            refused, status = str(error), 409
-        except self_assessment.StaleWrite as stale:
-            perspective, changed, status = stale.current, True, 409
-        else:
-            messages.success(
-                request,
-                _("The perspective on %(code)s %(title)s was removed.")
-                % {"code": response.standard.code, "title": response.standard.title},
-            )
-            return redirect(_domain_url(review, response.standard))
-    context = _access(request, review)
-    context.update(
-        {
-            "response": response,
-            "perspective": perspective,
-            "refused": refused,
-            "changed": changed,
-            "back": _domain_url(review, response.standard),
-        }
-    )
-    return render(
-        request, "reviews/self_assessment/perspective_remove.html", context, status=status
-    )
 
 
 # Last cycle's actions ------------------------------------------------------------------------
@@ -533,7 +389,7 @@ def previous_actions(request: HttpRequest, pk: int) -> HttpResponse:
             Action.objects.filter(review_id=review.previous_id), pk=action_pk
         )
         bound = ActionProgressForm(request.POST, prefix=ActionProgressForm.prefix_for(action))
-        refused = _refusal(review)
+        refused = refusal(review)
         status = 409 if refused else 400
         if not refused and bound.is_valid():
             try:
@@ -543,7 +399,7 @@ def previous_actions(request: HttpRequest, pk: int) -> HttpResponse:
             except self_assessment.NotEditable as error:
                 refused, status = str(error), 409
             except self_assessment.Invalid as invalid:
-                _put_errors(bound, invalid.errors)
+                put_errors(bound, invalid.errors)
             else:
                 messages.success(
                     request,
@@ -586,7 +442,7 @@ def previous_actions(request: HttpRequest, pk: int) -> HttpResponse:
                 "refused": is_bound and bool(refused),
             }
         )
-    context = _access(request, review)
+    context = access(request, review)
     context.update(
         {
             "items": items,
@@ -630,7 +486,7 @@ def carry_forward(request: HttpRequest, pk: int) -> HttpResponse:
         previous = Review.objects.select_related("cycle", "framework_version__framework").get(
             pk=review.previous_id
         )
-    context = _access(request, review)
+    context = access(request, review)
     context.update(
         {
             "previous": previous,
@@ -640,70 +496,3 @@ def carry_forward(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     return render(request, "reviews/self_assessment/carry_forward.html", context, status=status)
-
-
-# Your voice: the plain-language page ---------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def voice(request: HttpRequest, pk: int) -> HttpResponse:
-    """For contributors with lived experience: each standard as a plain question, one at a
-    time, and their own words added in the voice of people who use the service."""
-    perm = "reviews.contribute_review" if request.method == "POST" else "reviews.view_review"
-    review = get_review_for_user(request.user, pk, perm)
-    context = _access(request, review)
-    code = request.POST.get("standard") or request.GET.get("standard")
-    people = Perspective.Voice.PEOPLE_USING_SERVICE
-    responses = list(
-        review.responses.select_related("standard__domain")
-        .annotate(said=Count("perspectives", filter=Q(perspectives__voice=people)))
-        .order_by("standard__domain__order", "standard__order")
-    )
-    if not code:
-        if request.method == "POST":
-            raise Http404  # what was written must say which standard it is about
-        context["responses"] = responses
-        return render(request, "reviews/self_assessment/voice_list.html", context)
-
-    index = next((i for i, r in enumerate(responses) if r.standard.code == code), None)
-    if index is None:
-        raise Http404
-    response = responses[index]
-    response.review = review
-    form = VoiceForm(request.POST or None)
-    refused = ""
-    status = 200
-    if request.method == "POST":
-        refused = _refusal(review)
-        status = 409 if refused else 400
-        if not refused and form.is_valid():
-            try:
-                self_assessment.add_perspective(response, by=request.user, **form.values())
-            except self_assessment.NotEditable as error:
-                refused, status = str(error), 409
-            except self_assessment.Invalid as invalid:
-                _put_errors(form, invalid.errors)
-            else:
-                messages.success(request, _("Thank you. What you wrote has been added."))
-                return redirect(
-                    reverse("reviews:voice", args=[review.pk])
-                    + "?"
-                    + urlencode(
-                        {"standard": response.standard.code, "saved": f"voice:{response.pk}"}
-                    )
-                )
-    context.update(
-        {
-            "response": response,
-            "standard": response.standard,
-            "said": response.perspectives.filter(voice=people).order_by("created_at", "pk"),
-            "form": form,
-            "refused": refused,
-            "position": index + 1,
-            "count": len(responses),
-            "previous_response": responses[index - 1] if index > 0 else None,
-            "next_response": responses[index + 1] if index + 1 < len(responses) else None,
-        }
-    )
-    return render(request, "reviews/self_assessment/voice_standard.html", context, status=status)

@@ -1,7 +1,7 @@
-"""The self-assessment pages (reviews/views/self_assessment.py): who reads and writes what, the
-save flow with and without JavaScript, stale saves that show both texts, read-only after
-submission, perspectives, last cycle's actions, starting from last cycle, the plain-language
-"your voice" page, and query counts that do not grow with the number of standards.
+"""The self-assessment pages (reviews/views/: self_assessment, perspectives, voice): who reads
+and writes what, the save flow with and without JavaScript, stale saves that show both texts,
+read-only after submission, perspectives, last cycle's actions, starting from last cycle, the
+plain-language "your voice" page, and query counts that do not grow with the number of standards.
 """
 
 import json
