@@ -105,6 +105,14 @@ class Network(models.Model):
     action_plan_days = models.PositiveSmallIntegerField(
         _("days to agree the action plan"), default=28
     )
+    peers_per_team = models.PositiveSmallIntegerField(
+        _("peer reviewers per team"), default=2, help_text=_("Besides the lead and the expert.")
+    )
+    forbid_reciprocal = models.BooleanField(
+        _("no reciprocal pairs"),
+        default=True,
+        help_text=_("Service A's reviewers never review B in a cycle in which B's review A."),
+    )
     suppression_threshold = models.PositiveSmallIntegerField(
         _("smallest number shown"),
         default=5,

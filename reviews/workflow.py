@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from assurance import permissions
 from assurance.models import Membership, User
+from reviews.allocation import team_problems
 from reviews.models import Action, ActionProgress, Response, Review, ReviewEvent
 
 Status = Review.Status
@@ -106,8 +107,8 @@ def note_given(review: Review, note: str) -> list[Problem]:
 
 
 def team_confirmed(review: Review, note: str) -> list[Problem]:
-    # Review teams arrive with reviewer allocation (issue 5); until then no team exists.
-    return [Problem(_("No review team with a lead reviewer has been confirmed yet."))]
+    """An accepted lead reviewer, peer reviewer and expert by experience."""
+    return [Problem(message) for message in team_problems(review)]
 
 
 # The table -----------------------------------------------------------------------------------

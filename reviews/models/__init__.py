@@ -2,6 +2,13 @@
 
 from reviews.models.access import AccessLog
 from reviews.models.actions import Action, ActionProgress
+from reviews.models.allocation import (
+    Assignment,
+    Conflict,
+    Proposal,
+    ReviewerProfile,
+    ReviewerRole,
+)
 from reviews.models.cycle import (
     Cycle,
     Review,
@@ -15,13 +22,18 @@ __all__ = [
     "AccessLog",
     "Action",
     "ActionProgress",
+    "Assignment",
+    "Conflict",
     "Cycle",
     "Evidence",
     "Perspective",
+    "Proposal",
     "Rating",
     "Response",
     "Review",
     "ReviewEvent",
     "ReviewGroupObjectPermission",
     "ReviewUserObjectPermission",
+    "ReviewerProfile",
+    "ReviewerRole",
 ]

@@ -108,6 +108,7 @@ class Review(models.Model):
             ("contribute_review", _("Can add perspectives and evidence to a self-assessment")),
             ("submit_review", _("Can submit the self-assessment")),
             ("manage_review", _("Can run the review for the network")),
+            ("lead_review", _("Can lead the peer review and write the report")),
         ]
 
     def __str__(self) -> str:

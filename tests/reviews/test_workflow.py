@@ -337,7 +337,11 @@ def test_start_peer_review_is_refused_until_a_team_is_confirmed(submitted_review
     error = refusal(submitted_review, Status.PEER_REVIEW, by=coordinator)
 
     assert error.code == "guards"
-    assert "review team" in error.problems[0].message
+    assert [problem.message for problem in error.problems] == [
+        "No lead reviewer has accepted yet.",
+        "No peer reviewer has accepted yet.",
+        "No expert by experience has accepted yet.",
+    ]
     submitted_review.refresh_from_db()
     assert submitted_review.status == Status.SUBMITTED
 
