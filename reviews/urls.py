@@ -69,4 +69,6 @@ urlpatterns = [
         evidence.evidence_remove,
         name="evidence_remove",
     ),
+    # -- reviewers (reviews/views/reviewers.py) --
+    # -- allocation (reviews/views/allocation.py) --
 ]
