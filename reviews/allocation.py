@@ -17,6 +17,7 @@ lead group (`lead_review`).
 import hashlib
 import json
 from dataclasses import asdict
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
@@ -38,6 +39,8 @@ from reviews.models import (
     ReviewerProfile,
     ReviewerRole,
 )
+
+RESPOND_WITHIN_DAYS = 14
 
 
 class AllocationError(Exception):
@@ -325,6 +328,10 @@ def confirm(proposal: Proposal, *, by: User) -> list[Assignment]:
     current = matcher_input(proposal.cycle)
     if fingerprint(current) != proposal.input_sha256:
         raise StaleProposal(_describe_change(proposal, current))
+    # Two weeks to answer, and always before visits begin.
+    respond_by = min(
+        timezone.localdate() + timedelta(days=RESPOND_WITHIN_DAYS), proposal.cycle.visits_from
+    )
     existing = {
         (review_id, reviewer_id)
         for review_id, reviewer_id in Assignment.objects.filter(
@@ -338,7 +345,7 @@ def confirm(proposal: Proposal, *, by: User) -> list[Assignment]:
             role=item["role"],
             explanation=item["explanation"],
             proposal=proposal,
-            respond_by=proposal.cycle.self_assessment_due,
+            respond_by=respond_by,
         )
         for item in proposal.result.get("assignments", [])
         if (item["review_id"], item["reviewer_id"]) not in existing
