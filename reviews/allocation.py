@@ -16,13 +16,13 @@ lead group (`lead_review`).
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
@@ -253,17 +253,7 @@ def solve(cycle: Cycle, data: dict) -> matching.Allocation:
     rules = data["rules"]
     return matching.propose(
         [matching.ReviewNeed(**r) for r in data["reviews"]],
-        [
-            matching.Reviewer(
-                **{
-                    **r,
-                    "roles": frozenset(r["roles"]),
-                    "regions": frozenset(r["regions"]),
-                    "setting_types": frozenset(r["setting_types"]),
-                }
-            )
-            for r in data["reviewers"]
-        ],
+        _reviewers(data),
         rules=matching.Rules(
             peers_per_team=rules["peers_per_team"], forbid_reciprocal=rules["forbid_reciprocal"]
         ),
@@ -468,20 +458,210 @@ def _tell_coordinators_of_decline(assignment: Assignment) -> None:
         )
 
 
+# Changes by hand ---------------------------------------------------------------------------
+
+
+@dataclass
+class TeamCheck:
+    """What the rules say about adding one person to a team."""
+
+    refusals: list[str] = field(default_factory=list)
+    conflict: bool = False  # a declared conflict, which a recorded reason may set aside
+    needs_waiver: str = ""  # the refusal that a reason for setting the conflict aside lifts
+    warnings: list[str] = field(default_factory=list)
+
+
+def _reviewers(data: dict) -> list[matching.Reviewer]:
+    return [
+        matching.Reviewer(
+            **{
+                **r,
+                "roles": frozenset(r["roles"]),
+                "regions": frozenset(r["regions"]),
+                "setting_types": frozenset(r["setting_types"]),
+            }
+        )
+        for r in data["reviewers"]
+    ]
+
+
+def _violations(data: dict, extra: list[tuple[int, int, str]], waived: set) -> list[str]:
+    rules = data["rules"]
+    return matching.find_violations(
+        [tuple(f) for f in data["fixed"]] + extra,
+        [matching.ReviewNeed(**r) for r in data["reviews"]],
+        _reviewers(data),
+        rules=matching.Rules(
+            peers_per_team=rules["peers_per_team"], forbid_reciprocal=rules["forbid_reciprocal"]
+        ),
+        conflicts={tuple(c) for c in data["conflicts"]},
+        org_conflicts={tuple(c) for c in data["org_conflicts"]},
+        waived={tuple(w) for w in data["waived"]} | waived,
+        history={tuple(h) for h in data["history"]},
+        excluded={tuple(e) for e in data["excluded"]},
+    )
+
+
+def _in_words(problem: str, profile: ReviewerProfile, review: Review, role: str) -> str:
+    """The checker's message about the new place, said to the coordinator."""
+    label = str(dict(ReviewerRole.choices)[role]).lower()
+    names = {
+        "person": profile.user,
+        "service": review.service.name,
+        "organisation": review.service.organisation.name,
+        "role": label,
+    }
+    words = {
+        "does not hold the": _("%(person)s is not trained as a %(role)s."),
+        "training that is not current": _("%(person)s's training is not current."),
+        "works in the host service": _("%(person)s works in %(service)s."),
+        "host's organisation": _("%(person)s works for %(organisation)s, which runs %(service)s."),
+        "reviewed this service last cycle": _("%(person)s reviewed %(service)s in the last cycle."),
+        "excluded pair": _("%(person)s declined this review or was withdrawn from it."),
+        "more than once": _("%(person)s is already on this team."),
+        "more than": _("The team already has as many in the %(role)s role as it needs."),
+        "over capacity": _("%(person)s has no reviews left to give this cycle."),
+        "review each other": _(
+            "Staff of %(service)s already review %(person)s's home service, and the network "
+            "does not allow two services to review each other."
+        ),
+    }
+    for key, message in words.items():
+        if key in problem:
+            return message % names
+    return problem
+
+
+def check_addition(
+    data: dict, review: Review, profile: ReviewerProfile, role: str, *, waiver: str = ""
+) -> TeamCheck:
+    """Check adding `profile` to `review`'s team in `role`, against the team as it stands.
+
+    Hard rules come from `find_violations` on the team with and without the new place, so only
+    what the new place breaks counts. Soft aims (region, setting, one organisation) are warnings.
+    """
+    result = TeamCheck()
+    new = (review.pk, profile.pk, role)
+    before = set(_violations(data, [], set()))
+    waived = {(profile.pk, review.pk)} if waiver.strip() else set()
+    conflicted = set(_violations(data, [new], set())) - before
+    after = set(_violations(data, [new], waived)) - before
+    if any("declared conflict" in p for p in conflicted):
+        result.conflict = True
+    result.refusals = [
+        _in_words(p, profile, review, role) for p in sorted(after) if "declared conflict" not in p
+    ]
+    if result.conflict and not waiver.strip():
+        result.needs_waiver = _(
+            "%(person)s declared a conflict with %(service)s. To add them anyway, say why "
+            "the conflict can be set aside."
+        ) % {"person": profile.user, "service": review.service.name}
+        result.refusals.append(result.needs_waiver)
+    need = next(r for r in data["reviews"] if r["review_id"] == review.pk)
+    person = next(r for r in data["reviewers"] if r["reviewer_id"] == profile.pk)
+    if need["region"] not in person["regions"]:
+        result.warnings.append(
+            _("%(person)s does not usually travel to this region.") % {"person": profile.user}
+        )
+    if need["setting_type"] not in person["setting_types"]:
+        result.warnings.append(
+            _("%(person)s does not know this kind of setting.") % {"person": profile.user}
+        )
+    team = {reviewer for review_id, reviewer, _role in data["fixed"] if review_id == review.pk}
+    orgs = {r["organisation_id"] for r in data["reviewers"] if r["reviewer_id"] in team}
+    if person["organisation_id"] in orgs:
+        result.warnings.append(
+            _("Someone else on this team also works for %(organisation)s.")
+            % {"organisation": profile.home_service.organisation.name}
+        )
+    return result
+
+
+@transaction.atomic
+def add_to_team(
+    review: Review, profile: ReviewerProfile, role: str, *, by: User, waiver: str = ""
+) -> tuple[Assignment | None, TeamCheck]:
+    """A coordinator invites `profile` onto `review`'s team in `role`, if the rules allow.
+
+    Returns the new invitation (None when refused) and what the check found. The cycle row is
+    locked so that two coordinators cannot both take a reviewer's last place.
+    """
+    cycle = Cycle.objects.select_for_update().select_related("network").get(pk=review.cycle_id)
+    check = check_addition(matcher_input(cycle), review, profile, role, waiver=waiver)
+    if check.refusals:
+        return None, check
+    assignment = Assignment.objects.create(
+        review=review,
+        reviewer=profile,
+        role=role,
+        explanation=_("Added by %(person)s.") % {"person": by},
+        conflict_waiver=waiver.strip() if check.conflict else "",
+        respond_by=min(
+            timezone.localdate() + timedelta(days=RESPOND_WITHIN_DAYS), cycle.visits_from
+        ),
+    )
+    # The same invitation email as a confirmed proposal's.
+    transaction.on_commit(lambda: _invite([assignment]))
+    return assignment, check
+
+
+def ledger(cycle: Cycle) -> list[dict]:
+    """Per service of the network: review places its reviewers gave on other services' reviews
+    and places it received (accepted places), in this cycle and in earlier ones."""
+    accepted = Assignment.objects.filter(
+        status=Assignment.Status.ACCEPTED,
+        review__cycle__network=cycle.network,
+        review__cycle__opens_on__lte=cycle.opens_on,
+    ).exclude(reviewer__home_service=F("review__service"))
+    this_cycle = Q(review__cycle=cycle)
+    earlier = Q(review__cycle__opens_on__lt=cycle.opens_on)
+
+    def counts(by: str) -> dict[int, tuple[int, int]]:
+        rows = (
+            accepted.order_by()
+            .values(by)
+            .annotate(now=Count("pk", filter=this_cycle), before=Count("pk", filter=earlier))
+            .values_list(by, "now", "before")
+        )
+        return {key: (now, before) for key, now, before in rows}
+
+    given, received = counts("reviewer__home_service"), counts("review__service")
+    rows = []
+    for service in (
+        Service.objects.filter(network=cycle.network)
+        .select_related("organisation")
+        .order_by("name", "pk")
+    ):
+        gave, got = given.get(service.pk, (0, 0)), received.get(service.pk, (0, 0))
+        rows.append(
+            {
+                "service": service,
+                "given_now": gave[0],
+                "received_now": got[0],
+                "given_before": gave[1],
+                "received_before": got[1],
+                "balance": gave[0] + gave[1] - got[0] - got[1],
+            }
+        )
+    return rows
+
+
 # The guard of "start the peer review" ----------------------------------------------------
 
 
-def team_problems(review: Review) -> list[str]:
-    """What the review's accepted team still lacks: a lead, a peer and an expert by experience."""
-    accepted = dict(
-        Assignment.objects.filter(review=review, status=Assignment.Status.ACCEPTED)
-        .values("role")
-        .annotate(n=Count("pk"))
-        .values_list("role", "n")
-    )
+def team_problems(review: Review | None = None, *, accepted_roles=None) -> list[str]:
+    """What an accepted team still lacks: a lead, a peer and an expert by experience.
+
+    Pass `accepted_roles` when the assignments are already loaded (a page of many reviews)."""
+    if accepted_roles is None:
+        accepted_roles = set(
+            Assignment.objects.filter(review=review, status=Assignment.Status.ACCEPTED)
+            .values_list("role", flat=True)
+            .distinct()
+        )
     labels = dict(ReviewerRole.choices)
     return [
         _("No %(role)s has accepted yet.") % {"role": str(labels[role]).lower()}
         for role in (ReviewerRole.LEAD, ReviewerRole.PEER, ReviewerRole.EXPERT)
-        if not accepted.get(role)
+        if role not in accepted_roles
     ]
