@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from reviews.views import cycles, evidence, perspectives, review, self_assessment, voice
+from reviews.views import allocation as allocation_views
+from reviews.views import cycles, evidence, perspectives, review, reviewers, self_assessment, voice
 
 app_name = "reviews"
 urlpatterns = [
@@ -70,5 +71,58 @@ urlpatterns = [
         name="evidence_remove",
     ),
     # -- reviewers (reviews/views/reviewers.py) --
+    path("reviewing/profile/", reviewers.my_profile, name="my_profile"),
+    path("reviewing/conflicts/", reviewers.my_conflicts, name="my_conflicts"),
+    path(
+        "reviewing/conflicts/<int:pk>/remove/",
+        reviewers.my_conflict_remove,
+        name="my_conflict_remove",
+    ),
+    path(
+        "reviewing/invitations/<int:pk>/",
+        reviewers.assignment_respond,
+        name="assignment_respond",
+    ),
+    path("network/reviewers/", reviewers.reviewer_list, name="reviewer_list"),
+    path("network/reviewers/add/", reviewers.reviewer_add, name="reviewer_add"),
+    path("network/reviewers/<int:pk>/", reviewers.reviewer_edit, name="reviewer_edit"),
+    path(
+        "network/reviewers/<int:pk>/conflicts/",
+        reviewers.reviewer_conflict_add,
+        name="reviewer_conflict_add",
+    ),
+    path(
+        "network/reviewers/<int:pk>/conflicts/<int:conflict_pk>/remove/",
+        reviewers.reviewer_conflict_remove,
+        name="reviewer_conflict_remove",
+    ),
     # -- allocation (reviews/views/allocation.py) --
+    path("cycles/<int:pk>/teams/", allocation_views.cycle_teams, name="cycle_teams"),
+    path(
+        "cycles/<int:pk>/teams/<int:review_pk>/add/<str:role>/",
+        allocation_views.team_add,
+        name="team_add",
+    ),
+    path(
+        "cycles/<int:pk>/assignments/<int:assignment_pk>/withdraw/",
+        allocation_views.assignment_withdraw,
+        name="assignment_withdraw",
+    ),
+    path("cycles/<int:pk>/proposals/", allocation_views.proposal_create, name="proposal_create"),
+    path(
+        "cycles/<int:pk>/proposals/<int:proposal_pk>/",
+        allocation_views.proposal_detail,
+        name="proposal_detail",
+    ),
+    path(
+        "cycles/<int:pk>/proposals/<int:proposal_pk>/status/",
+        allocation_views.proposal_status,
+        name="proposal_status",
+    ),
+    path(
+        "cycles/<int:pk>/proposals/<int:proposal_pk>/confirm/",
+        allocation_views.proposal_confirm,
+        name="proposal_confirm",
+    ),
+    path("cycles/<int:pk>/ledger/", allocation_views.ledger, name="ledger"),
 ]

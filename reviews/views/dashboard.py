@@ -12,7 +12,7 @@ from django.utils import timezone
 from assurance import permissions
 from assurance.models import CommissionerMembership, Membership
 from reviews import self_assessment
-from reviews.models import Cycle, Response, Review
+from reviews.models import Assignment, Cycle, Response, Review, ReviewerProfile
 
 
 def _latest_review(field: str):
@@ -107,6 +107,17 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("body__network")
         .order_by("body__name")
     )
+    # Reviewing: one query for the profile, one for the places; the same for any number.
+    reviewer_profile = ReviewerProfile.objects.filter(user=user).first()
+    places = (
+        list(
+            Assignment.objects.filter(reviewer=reviewer_profile, status__in=Assignment.ACTIVE)
+            .select_related("review__service__organisation", "review__cycle")
+            .order_by("respond_by", "review__cycle__opens_on", "pk")
+        )
+        if reviewer_profile
+        else []
+    )
     return render(
         request,
         "home.html",
@@ -116,5 +127,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "cycles": cycles,
             "commissioner_roles": bodies,
             "review_status": Review.Status,
+            "reviewer_profile": reviewer_profile,
+            "invitations": [a for a in places if a.status == Assignment.Status.INVITED],
+            "accepted_places": [a for a in places if a.status == Assignment.Status.ACCEPTED],
         },
     )

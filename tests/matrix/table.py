@@ -262,14 +262,22 @@ ROUTES: list[Route] = [
 # Routes of third-party apps, covered by prefix: the admin site sends everyone in the cast
 # (none is staff) to its own login; allauth's account pages are the person's own account.
 # The review cycle's routes, one module per screen so that each can grow on its own.
+from tests.matrix.routes_allocation import ALLOCATION_ROUTES  # noqa: E402
 from tests.matrix.routes_cycles import CYCLE_ROUTES  # noqa: E402
 from tests.matrix.routes_evidence import EVIDENCE_ROUTES  # noqa: E402
+from tests.matrix.routes_reviewers import REVIEWER_ROUTES  # noqa: E402
 from tests.matrix.routes_reviews import REVIEW_ROUTES  # noqa: E402
 from tests.matrix.routes_reviews_api import REVIEW_API_ROUTES  # noqa: E402
 from tests.matrix.routes_self_assessment import SELF_ASSESSMENT_ROUTES  # noqa: E402
 
 ROUTES += (
-    REVIEW_ROUTES + CYCLE_ROUTES + SELF_ASSESSMENT_ROUTES + EVIDENCE_ROUTES + REVIEW_API_ROUTES
+    REVIEW_ROUTES
+    + CYCLE_ROUTES
+    + SELF_ASSESSMENT_ROUTES
+    + EVIDENCE_ROUTES
+    + REVIEW_API_ROUTES
+    + ALLOCATION_ROUTES
+    + REVIEWER_ROUTES
 )
 
 FAMILIES: dict[str, dict[str, int]] = {

@@ -13,8 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assurance import invitations, roles
 from assurance.models import Membership
+from reviews.allocation import add_to_team, request_proposal
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.evidence import add_evidence
+from reviews.models import Assignment, Conflict, Review, ReviewerProfile
+from reviews.self_assessment import save_response
+from reviews.workflow import transition
 from standards.yaml_format import import_framework
 from tests.factories import (
     CommissioningBodyFactory,
@@ -71,6 +75,12 @@ OWN = {
     "review": {"reviewer": "RT", "lead_reviewer": "RT", "default": "RS"},
     "cycle": {"default": "CN"},
     "evidence": {"reviewer": "E_T", "lead_reviewer": "E_T", "default": "E_S"},
+    "waiting_review": {"default": "RW"},
+    "proposal": {"default": "PROP_N"},
+    "assignment": {"default": "A_N"},
+    "my_assignment": {"lead_reviewer": "A_lead", "default": "A_reviewer"},
+    "conflict": {"lead_reviewer": "X_lead", "default": "X_reviewer"},
+    "reviewer_profile": {"lead_reviewer": "P_lead", "default": "P_reviewer"},
 }
 OTHER = {
     "service": {
@@ -115,6 +125,12 @@ OTHER = {
         "lead_reviewer": "E_S",
         "default": "E_T",
     },
+    "waiting_review": {"default": "RX"},
+    "proposal": {"default": "PROP_M"},
+    "assignment": {"default": "A_M"},
+    "my_assignment": {"reviewer": "A_lead", "default": "A_reviewer"},
+    "conflict": {"reviewer": "X_lead", "lead_reviewer": "X_reviewer", "default": "X_M"},
+    "reviewer_profile": {"default": "P_M"},
 }
 
 
@@ -204,5 +220,60 @@ def build_world() -> World:
             responses=[review.responses.first()],
             attested=True,
             upload=SimpleUploadedFile("minutes.txt", b"Community meeting minutes.\n"),
+        )
+
+    # Allocation: a submitted review waiting for a team in each network (services W and X),
+    # a queued proposal, and an invitation onto each team.
+    coordinators = {"W": world.people["coordinator"], "X": coordinator_m}
+    for name, network, cycle_name in (("W", n, "CN"), ("X", m, "CM")):
+        lead = UserFactory(email=f"lead.{name.lower()}@example.org")
+        service = ServiceFactory(network=network, name=f"Service {name}")
+        roles.join_service(lead, service, Membership.Role.SERVICE_LEAD)
+        review = enrol(world.objects[cycle_name], service, version, by=coordinators[name])
+        for response in review.responses.all():
+            save_response(response, by=lead, expected_version=response.version, rating="met")
+        transition(review, Review.Status.SUBMITTED, by=lead)
+        world.objects[f"R{name}"] = review
+        world.objects[f"PROP_{network.name[-1]}"] = request_proposal(
+            world.objects[cycle_name], by=coordinators[name]
+        )
+    for key, person, home, review_key, by in (
+        ("N", world.people["reviewer"], t, "RW", world.people["coordinator"]),
+        ("M", world.objects["member_U"].user, u, "RX", coordinator_m),
+    ):
+        profile = ReviewerProfile.objects.create(
+            user=person, home_service=home, roles=["peer"], trained_on=date(2026, 1, 1)
+        )
+        assignment, check = add_to_team(world.objects[review_key], profile, "peer", by=by)
+        assert assignment is not None, check.refusals
+        world.objects[f"A_{key}"] = assignment
+        world.objects["P_reviewer" if key == "N" else "P_M"] = profile
+
+    # The reviewers' own pages: a lead reviewer's profile, invitations onto S's review (made
+    # directly: S's review is not submitted, which the allocation write path would require),
+    # and conflicts each declared.
+    world.objects["P_lead"] = ReviewerProfile.objects.create(
+        user=world.people["lead_reviewer"],
+        home_service=t,
+        roles=["lead", "peer"],
+        trained_on=date(2026, 1, 1),
+    )
+    for key, profile_key, role in (
+        ("A_reviewer", "P_reviewer", "peer"),
+        ("A_lead", "P_lead", "lead"),
+    ):
+        world.objects[key] = Assignment.objects.create(
+            review=world.objects["RS"],
+            reviewer=world.objects[profile_key],
+            role=role,
+            respond_by=date(2027, 2, 1),
+        )
+    for key, profile_key, target, kind, declared_by in (
+        ("X_reviewer", "P_reviewer", {"service": s}, "personal", world.people["reviewer"]),
+        ("X_lead", "P_lead", {"organisation": os_}, "collaboration", world.people["lead_reviewer"]),
+        ("X_M", "P_M", {"service": u}, "personal", world.objects["member_U"].user),
+    ):
+        world.objects[key] = Conflict.objects.create(
+            reviewer=world.objects[profile_key], kind=kind, declared_by=declared_by, **target
         )
     return world
