@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict:
     if is_coordinator:
         items += [
             (_("Cycles"), reverse("reviews:cycle_list")),
+            (_("Reviewers"), reverse("reviews:reviewer_list")),
             (_("Services"), reverse("service_list")),
             (_("Organisations"), reverse("organisation_list")),
             (_("Commissioners"), reverse("body_list")),

@@ -283,7 +283,13 @@ def request_proposal(cycle: Cycle, *, by: User) -> Proposal:
 def run_proposal(proposal_id: int) -> str:
     """The background task: run the matcher for a proposal and store what it proposes."""
     proposal = Proposal.objects.select_related("cycle__network").get(pk=proposal_id)
-    Proposal.objects.filter(pk=proposal_id).update(status=Proposal.Status.RUNNING)
+    # Only a queued proposal runs: a task delivered twice, or one whose proposal was already
+    # worked out and confirmed, must not reset it.
+    started = Proposal.objects.filter(pk=proposal_id, status=Proposal.Status.QUEUED).update(
+        status=Proposal.Status.RUNNING
+    )
+    if not started:
+        return proposal.status
     try:
         data = matcher_input(proposal.cycle)
         allocation = solve(proposal.cycle, data)

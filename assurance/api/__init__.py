@@ -10,6 +10,7 @@ from rest_framework import routers
 
 from assurance.api.network import CommissioningBodyViewSet, OrganisationViewSet, ServiceViewSet
 from assurance.api.people import InvitationViewSet, MembershipViewSet, MeView
+from reviews.api import allocation as allocation_api
 from reviews.api import cycle as review_api
 from reviews.api import evidence as evidence_api
 from reviews.api import self_assessment as self_assessment_api
@@ -17,10 +18,17 @@ from standards import api as standards_api
 
 
 class Router(routers.DefaultRouter):
-    """The default router, plus `/me/`: one object, not a collection, so not a viewset."""
+    """The default router, plus `/me/` and a cycle's ledger (reviews/api/allocation.py): one
+    object each, not a collection, so not viewsets."""
 
     def get_urls(self):
-        return [path("me/", MeView.as_view(), name="me"), *super().get_urls()]
+        return [
+            path("me/", MeView.as_view(), name="me"),
+            path(
+                "cycles/<int:pk>/ledger/", allocation_api.LedgerView.as_view(), name="cycle-ledger"
+            ),
+            *super().get_urls(),
+        ]
 
 
 router = Router()
@@ -40,3 +48,9 @@ router.register(
     "action-progress", self_assessment_api.ActionProgressViewSet, basename="action-progress"
 )
 router.register("evidence", evidence_api.EvidenceViewSet, basename="evidence")
+router.register(
+    "reviewer-profiles", allocation_api.ReviewerProfileViewSet, basename="reviewerprofile"
+)
+router.register("conflicts", allocation_api.ConflictViewSet, basename="conflict")
+router.register("proposals", allocation_api.ProposalViewSet, basename="proposal")
+router.register("assignments", allocation_api.AssignmentViewSet, basename="assignment")

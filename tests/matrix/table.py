@@ -263,6 +263,7 @@ ROUTES: list[Route] = [
 # (none is staff) to its own login; allauth's account pages are the person's own account.
 # The review cycle's routes, one module per screen so that each can grow on its own.
 from tests.matrix.routes_allocation import ALLOCATION_ROUTES  # noqa: E402
+from tests.matrix.routes_allocation_api import ALLOCATION_API_ROUTES  # noqa: E402
 from tests.matrix.routes_cycles import CYCLE_ROUTES  # noqa: E402
 from tests.matrix.routes_evidence import EVIDENCE_ROUTES  # noqa: E402
 from tests.matrix.routes_reviewers import REVIEWER_ROUTES  # noqa: E402
@@ -278,6 +279,7 @@ ROUTES += (
     + REVIEW_API_ROUTES
     + ALLOCATION_ROUTES
     + REVIEWER_ROUTES
+    + ALLOCATION_API_ROUTES
 )
 
 FAMILIES: dict[str, dict[str, int]] = {

@@ -223,3 +223,16 @@ def test_withdrawing_an_accepted_reviewer_takes_the_review_away(
 def test_no_proposal_without_submitted_reviews(review, coordinator):
     with pytest.raises(allocation.AllocationError, match="No submitted review"):
         allocation.request_proposal(review.cycle, by=coordinator)
+
+
+def test_a_proposal_task_delivered_again_changes_nothing(
+    submitted, pool, coordinator, django_capture_on_commit_callbacks
+):
+    proposal, _ = propose_and_confirm(
+        submitted.cycle, coordinator, django_capture_on_commit_callbacks
+    )
+
+    allocation.run_proposal.call(proposal.pk)
+
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.CONFIRMED

@@ -86,3 +86,42 @@ def test_seed_demo_reviews_in_progress_have_evidence_of_each_kind(db):
     )
     assert kinds == {"file", "link", "note"}
     assert Evidence.objects.filter(review__service__name="Kestrel Court").count() == 0
+
+
+def test_seed_demo_has_a_reviewer_pool_and_teams_partly_accepted(db, capsys):
+    from reviews.models import Assignment, Conflict, Proposal, ReviewerProfile
+
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    counts = (ReviewerProfile.objects.count(), Conflict.objects.count(), Assignment.objects.count())
+    call_command("seed_demo")
+
+    assert counts == (15, 3, 8)
+    assert (
+        ReviewerProfile.objects.count(),
+        Conflict.objects.count(),
+        Assignment.objects.count(),
+    ) == counts
+    assert Proposal.objects.get().status == Proposal.Status.CONFIRMED
+    teams = {
+        service: sorted(
+            Assignment.objects.filter(review__service__name=service).values_list("role", "status")
+        )
+        for service in ("Quayside Hostel", "The Willows Community")
+    }
+    assert teams["Quayside Hostel"] == [
+        ("expert", "accepted"),
+        ("lead", "accepted"),
+        ("peer", "accepted"),
+        ("peer", "accepted"),
+    ]
+    assert teams["The Willows Community"] == [
+        ("expert", "accepted"),
+        ("lead", "invited"),
+        ("peer", "accepted"),
+        ("peer", "declined"),
+    ]
+    assert Assignment.objects.get(status="declined").decline_reason
+    waiting = Assignment.objects.get(role="lead", status="invited").reviewer.user
+    assert waiting.email in output
+    assert authenticate(email=waiting.email, password=DEMO_PASSWORD) == waiting

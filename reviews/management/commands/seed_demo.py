@@ -26,10 +26,20 @@ from assurance.models import (
     Service,
     User,
 )
-from reviews import self_assessment, workflow
+from reviews import allocation, self_assessment, workflow
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.evidence import add_evidence
-from reviews.models import Cycle, Evidence, Perspective, Review
+from reviews.models import (
+    Assignment,
+    Conflict,
+    Cycle,
+    Evidence,
+    Perspective,
+    Proposal,
+    Review,
+    ReviewerProfile,
+    ReviewerRole,
+)
 from standards.models import FrameworkVersion
 from standards.yaml_format import import_framework
 
@@ -199,6 +209,50 @@ ENROLMENTS = [
     ("Fellside Approved Premises", "relational-environment-standards", "untouched"),
     ("Kestrel Court", "relational-environment-standards", "untouched"),
 ]
+# The reviewer pool: from each of these services, its lead (lead and peer reviewer), its staff
+# contributor (peer reviewer) and its contributor with lived experience (expert by experience).
+# None of them has a review waiting for a team in 2027, so no pair reviews each other.
+REVIEWER_SERVICES = [
+    "Larch Ward",
+    "Millbrook Day Service",
+    "Holme Wing PIPE",
+    "Rowan Children's Home",
+    "Kestrel Court",
+]
+REVIEWER_ROLES = {
+    Membership.Role.SERVICE_LEAD: [ReviewerRole.LEAD, ReviewerRole.PEER],
+    Membership.Role.STAFF: [ReviewerRole.PEER],
+    Membership.Role.LIVED_EXPERIENCE: [ReviewerRole.EXPERT],
+}
+REVIEWERS_TRAINED_ON = date(2026, 3, 12)
+# (who declares, of which service, against a service or an organisation, kind, blocking, note)
+DEMO_CONFLICTS = [
+    (
+        "voice.kestrel-court",
+        "Quayside Hostel",
+        None,
+        Conflict.Kind.SERVICE_USE,
+        True,
+        "I stayed at Quayside for a few months in 2021.",
+    ),
+    (
+        "lead.larch-ward",
+        None,
+        "The Willows Therapeutic Trust",
+        Conflict.Kind.EMPLOYMENT,
+        True,
+        "My partner works for the Willows trust.",
+    ),
+    (
+        "lead.holme-wing-pipe",
+        "Quayside Hostel",
+        None,
+        Conflict.Kind.COLLABORATION,
+        False,
+        "We run a joint training day with Quayside each spring.",
+    ),
+]
+DEMO_DECLINE = "I am on leave for most of the visit window. Sorry, next time."
 DEMO_MINUTES = """Community meeting, 14 October
 
 Present: residents and staff on shift (numbers only; no names are recorded here).
@@ -279,6 +333,9 @@ class Command(BaseCommand):
             roles.join_commissioning_body(reader, body)
 
         self.current_cycle(network, services, coordinator)
+        cycle = Cycle.objects.get(network=network, name=CYCLE_NAME)
+        self.reviewer_pool(services, coordinator)
+        self.allocate(cycle, coordinator)
 
         first = slugify(services[0].name)
         self.print_logins(
@@ -289,6 +346,7 @@ class Command(BaseCommand):
                 ("Lived experience", f"voice.{first}@demo.example", "Larch Ward"),
                 ("Commissioner", "commissioner1@demo.example", BODIES[0][0]),
                 ("Commissioner", "commissioner2@demo.example", BODIES[1][0]),
+                *self.reviewer_logins(cycle),
             ],
             len(services),
         )
@@ -317,6 +375,104 @@ class Command(BaseCommand):
             service = by_name[name]
             review = enrol(cycle, service, versions[slug], by=coordinator)
             self.self_assess(review, stage, coordinator)
+
+    def reviewer_pool(self, services: list[Service], coordinator) -> None:
+        """Reviewer profiles for three people of each of REVIEWER_SERVICES, and a few declared
+        conflicts. People already in the pool are left as they are."""
+        by_name = {service.name: service for service in services}
+        for name in REVIEWER_SERVICES:
+            service = by_name[name]
+            for membership in service.memberships.active().select_related("user"):
+                ReviewerProfile.objects.get_or_create(
+                    user=membership.user,
+                    defaults={
+                        "home_service": service,
+                        "roles": REVIEWER_ROLES[membership.role],
+                        "trained_on": REVIEWERS_TRAINED_ON,
+                        "capacity": 2,
+                        "regions": [service.region],
+                        "setting_types": [service.setting_type],
+                    },
+                )
+        for who, service_name, organisation_name, kind, blocking, note in DEMO_CONFLICTS:
+            profile = ReviewerProfile.objects.get(user__email=f"{who}@demo.example")
+            target = (
+                {"service": by_name[service_name]}
+                if service_name
+                else {"organisation": Organisation.objects.get(name=organisation_name)}
+            )
+            if not Conflict.objects.filter(reviewer=profile, **target).exists():
+                Conflict.objects.create(
+                    reviewer=profile,
+                    kind=kind,
+                    blocking=blocking,
+                    note=note,
+                    declared_by=profile.user,
+                    **target,
+                )
+
+    def allocate(self, cycle: Cycle, coordinator) -> None:
+        """Teams for the cycle's submitted reviews, through reviews/allocation.py: proposed,
+        confirmed, and partly answered. The first review's team accepts in full; on the second,
+        a peer declines and the lead has not answered yet."""
+        if Proposal.objects.filter(cycle=cycle).exists():
+            return  # already allocated; the demo may have moved on since
+        try:
+            proposal = allocation.request_proposal(cycle, by=coordinator)
+        except allocation.AllocationError:
+            return  # no submitted review is waiting for a team any more
+        # Run the matcher here rather than wait for a worker, so the demo is complete at once.
+        allocation.run_proposal.call(proposal.pk)
+        proposal.refresh_from_db()
+        created = allocation.confirm(proposal, by=coordinator)
+        reviews = sorted({a.review_id for a in created})
+        declined = False
+        for assignment in sorted(created, key=lambda a: (a.review_id, a.role, a.pk)):
+            person = assignment.reviewer.user
+            if assignment.review_id == reviews[0]:
+                allocation.respond(assignment, by=person, accept=True)
+            elif assignment.role == ReviewerRole.PEER and not declined:
+                allocation.respond(assignment, by=person, accept=False, reason=DEMO_DECLINE)
+                declined = True
+            elif assignment.role != ReviewerRole.LEAD:
+                allocation.respond(assignment, by=person, accept=True)
+
+    def reviewer_logins(self, cycle: Cycle) -> list[tuple[str, str, str]]:
+        """A lead reviewer with an invitation waiting, and a reviewer on a complete team."""
+        logins = []
+        waiting = (
+            Assignment.objects.filter(
+                review__cycle=cycle, role=ReviewerRole.LEAD, status=Assignment.Status.INVITED
+            )
+            .select_related("reviewer__user", "review__service")
+            .order_by("pk")
+            .first()
+        )
+        if waiting:
+            logins.append(
+                (
+                    "Lead reviewer",
+                    waiting.reviewer.user.email,
+                    f"an invitation to review {waiting.review.service} is waiting",
+                )
+            )
+        accepted = (
+            Assignment.objects.filter(
+                review__cycle=cycle, role=ReviewerRole.PEER, status=Assignment.Status.ACCEPTED
+            )
+            .select_related("reviewer__user", "review__service")
+            .order_by("pk")
+            .first()
+        )
+        if accepted:
+            logins.append(
+                (
+                    "Peer reviewer",
+                    accepted.reviewer.user.email,
+                    f"on the team reviewing {accepted.review.service}",
+                )
+            )
+        return logins
 
     def self_assess(self, review: Review, stage: str, coordinator) -> None:
         """Bring a review to `stage` the way its team would: answers, voices, then the workflow."""
