@@ -10,7 +10,7 @@ else is 404. Writes a person can see but may not make (a reviewer withdrawing, a
 answering someone's invitation, a reviewer changing their own training) are 403.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -576,13 +576,18 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 class LedgerRowSerializer(serializers.Serializer):
     service = ServiceRefSerializer()
-    given = serializers.IntegerField(help_text="Places its reviewers hold on other teams.")
-    received = serializers.IntegerField(help_text="Places on its own review's team.")
+    given_now = serializers.IntegerField(
+        help_text="Accepted places its reviewers hold on other services' teams this cycle."
+    )
+    received_now = serializers.IntegerField(help_text="Accepted places on its own team.")
+    given_before = serializers.IntegerField(help_text="The same, in earlier cycles.")
+    received_before = serializers.IntegerField(help_text="The same, in earlier cycles.")
+    balance = serializers.IntegerField(help_text="All places given minus all received.")
 
 
 class LedgerView(generics.GenericAPIView):
-    """For the network's coordinators: per service, review places given and received in the
-    cycle (invitations and acceptances). A cycle you do not coordinate is 404.
+    """For the network's coordinators: the reciprocity ledger of `reviews.allocation.ledger`,
+    the same figures as the ledger page. A cycle you do not coordinate is 404.
 
     One cycle's figures, not a collection, so a view of its own (registered beside `/me/`)."""
 
@@ -595,24 +600,5 @@ class LedgerView(generics.GenericAPIView):
 
     @extend_schema(responses={200: LedgerRowSerializer(many=True)})
     def get(self, request, pk: int):
-        cycle = self.get_object()
-        active = Assignment.objects.filter(review__cycle=cycle, status__in=Assignment.ACTIVE)
-        given = dict(
-            active.values("reviewer__home_service")
-            .annotate(n=Count("pk"))
-            .values_list("reviewer__home_service", "n")
-        )
-        received = dict(
-            active.values("review__service")
-            .annotate(n=Count("pk"))
-            .values_list("review__service", "n")
-        )
-        rows = [
-            {
-                "service": service,
-                "given": given.get(service.pk, 0),
-                "received": received.get(service.pk, 0),
-            }
-            for service in Service.objects.filter(network=cycle.network_id).order_by("name", "pk")
-        ]
+        rows = allocation.ledger(self.get_object())
         return RestResponse(LedgerRowSerializer(rows, many=True).data)

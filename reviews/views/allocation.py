@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviews import allocation
@@ -130,6 +130,8 @@ def _proposed_teams(proposal: Proposal) -> list[dict]:
                     "explanation": item["explanation"],
                 }
             )
+    for team in teams.values():
+        team["warnings"] = _soft_warnings(team)
     for item in unfilled:
         if item["review_id"] in teams:
             teams[item["review_id"]]["unfilled"].append(
@@ -140,6 +142,28 @@ def _proposed_teams(proposal: Proposal) -> list[dict]:
                 }
             )
     return list(teams.values())
+
+
+def _soft_warnings(team: dict) -> list[str]:
+    """What the proposed team falls short of among the soft aims, said plainly."""
+    service = team["review"].service
+    people = [member["person"] for member in team["members"] if member["person"]]
+    warnings = []
+    far = [p for p in people if service.region not in {p.home_service.region, *p.regions}]
+    if far:
+        warnings.append(
+            ngettext(
+                "%(n)d member would travel from outside the region.",
+                "%(n)d members would travel from outside the region.",
+                len(far),
+            )
+            % {"n": len(far)}
+        )
+    organisations = [p.home_service.organisation for p in people]
+    shared = sorted({o.name for o in organisations if organisations.count(o) > 1})
+    for name in shared:
+        warnings.append(_("More than one member works for %(org)s.") % {"org": name})
+    return warnings
 
 
 SOLVER_STATUS = {

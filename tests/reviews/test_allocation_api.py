@@ -539,13 +539,21 @@ def test_coordinators_withdraw_a_place(client, everyone, reviewer, invitations, 
 # The cycle's ledger -----------------------------------------------------------------------------
 
 
-def test_the_ledger_counts_places_given_and_received(client, coordinator, invitations, submitted):
+def test_the_ledger_counts_accepted_places_given_and_received(
+    client, coordinator, invitations, submitted
+):
+    for assignment in list(invitations.values())[:3]:
+        allocation.respond(assignment, by=assignment.reviewer.user, accept=True)
+
     response = signed_in(client, coordinator).get(f"/api/v1/cycles/{submitted.cycle_id}/ledger/")
 
-    rows = {row["service"]["id"]: (row["given"], row["received"]) for row in response.json()}
+    rows = {
+        row["service"]["id"]: (row["given_now"], row["received_now"], row["balance"])
+        for row in response.json()
+    }
     assert response.status_code == 200
-    assert rows[submitted.service_id] == (0, 4)
-    assert sum(given for given, _ in rows.values()) == 4
+    assert rows[submitted.service_id] == (0, 3, -3)
+    assert sum(given for given, _, _ in rows.values()) == 3
 
 
 def test_the_ledger_refuses_unauthenticated_requests(client, cycle):

@@ -403,3 +403,34 @@ def _propose_and_confirm(cycle, coordinator, capture):
     with capture(execute=True):
         created = allocation.confirm(proposal, by=coordinator)
     return proposal, created
+
+
+def test_proposal_page_warns_when_a_team_shares_an_organisation(
+    client, submitted, network, coordinator, django_capture_on_commit_callbacks
+):
+    from reviews.models import ReviewerProfile
+    from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
+
+    shared = OrganisationFactory(name="Shared Care Group")
+    for email, can_take in (
+        ("l@example.org", ["lead"]),
+        ("p1@example.org", ["peer"]),
+        ("p2@example.org", ["peer"]),
+        ("e@example.org", ["expert"]),
+    ):
+        home = ServiceFactory(network=network, organisation=shared, region="london")
+        ReviewerProfile.objects.create(
+            user=UserFactory(email=email),
+            home_service=home,
+            roles=roles,
+            trained_on=date(2026, 1, 1),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = allocation.request_proposal(submitted.cycle, by=coordinator)
+    client.force_login(coordinator)
+
+    content = client.get(
+        reverse("reviews:proposal_detail", args=[submitted.cycle_id, proposal.pk])
+    ).content.decode()
+
+    assert "More than one member works for Shared Care Group." in content
