@@ -422,7 +422,7 @@ def test_proposal_page_warns_when_a_team_shares_an_organisation(
         ReviewerProfile.objects.create(
             user=UserFactory(email=email),
             home_service=home,
-            roles=roles,
+            roles=can_take,
             trained_on=date(2026, 1, 1),
         )
     with django_capture_on_commit_callbacks(execute=True):
