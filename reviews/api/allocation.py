@@ -1,7 +1,7 @@
 """Reviewer allocation in the API: reviewer profiles, declared conflicts, proposals and
 assignments, and the cycle's given/received ledger.
 
-Every write goes through reviews/allocation.py, as on the pages: `request_proposal`, `confirm`,
+Every write goes through reviews/allocation/, as on the pages: `request_proposal`, `confirm`,
 `respond` and `withdraw`. Profiles and conflicts are plain records, saved by their serializers.
 
 Who sees what: a person sees their own profile, conflicts and invitations; the coordinators of
@@ -127,7 +127,7 @@ class AllocationPermission(permissions.IsAuthenticated):
 
 
 class Refused(ConflictError):
-    """What reviews/allocation.py refused (409), in its own words."""
+    """What reviews/allocation/ refused (409), in its own words."""
 
     def __init__(self, error: allocation.AllocationError):
         super().__init__(str(error), code="allocation_refused")

@@ -2,7 +2,7 @@
 
 A `Proposal` is one run of the matcher (reviews/matching/) for a cycle, made in a background
 task; confirming it creates `Assignment`s as invitations. Assignments change status only
-through reviews/allocation.py, which also grants and takes away the reviewer's access.
+through reviews/allocation/, which also grants and takes away the reviewer's access.
 """
 
 from django.conf import settings
@@ -54,7 +54,7 @@ class Conflict(models.Model):
     """A declared reason why a reviewer must not review a service, or any of an organisation's.
 
     Derived conflicts (own service, own organisation, reviewed that service last cycle) are
-    computed by reviews/allocation.py and never stored.
+    computed by reviews/allocation/ and never stored.
     """
 
     class Kind(models.TextChoices):

@@ -123,7 +123,7 @@ def _last_cycle_services(profile: ReviewerProfile) -> QuerySet:
     )
     if newest is None:
         return Service.objects.none()
-    ids = allocation._reviewed_last_cycle(newest).get(profile.pk, set())
+    ids = allocation.reviewed_last_cycle(newest).get(profile.pk, set())
     return Service.objects.filter(pk__in=ids).select_related("organisation").order_by("name")
 
 

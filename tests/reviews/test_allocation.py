@@ -1,4 +1,4 @@
-"""reviews/allocation.py: from the reviewer pool to a confirmed, accepted team."""
+"""reviews/allocation/: from the reviewer pool to a confirmed, accepted team."""
 
 from datetime import date
 

@@ -421,7 +421,7 @@ class Command(BaseCommand):
                 )
 
     def allocate(self, cycle: Cycle, coordinator) -> None:
-        """Teams for the cycle's submitted reviews, through reviews/allocation.py: proposed,
+        """Teams for the cycle's submitted reviews, through reviews/allocation/: proposed,
         confirmed, and partly answered. The first review's team accepts in full; on the second,
         a peer declines and the lead has not answered yet."""
         if Proposal.objects.filter(cycle=cycle).exists():
