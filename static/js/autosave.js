@@ -98,7 +98,7 @@ function write(form, values) {
   for (const el of fields(form)) {
     if (!(el.name in values)) continue;
     if (el.type === "radio") {
-      // A click also tells GOV.UK Frontend to show or hide the conditional question.
+      // A click also shows or hides the conditional question (see app.js).
       if (el.value === values[el.name] && !el.checked) el.click();
       else if (values[el.name] === "") el.checked = false;
     } else if (el.type === "checkbox") {

@@ -242,7 +242,7 @@ def test_domain_page_gives_editors_the_response_form_with_its_version(client, re
     assert f'name="r{first.pk}-version" value="1"' in content
     for value in ("met", "partly_met", "not_yet_met", "not_applicable"):
         assert f'name="r{first.pk}-rating" type="radio" value="{value}"' in content
-    assert f'data-aria-controls="r{first.pk}-not-applicable"' in content
+    assert f'data-reveal="r{first.pk}-not-applicable"' in content
     assert "What we do" in content
     assert "What we want to develop" in content
     assert "js/autosave.js" in content
