@@ -126,6 +126,10 @@ class Network(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def coordinator_emails(self) -> list[str]:
+        """Where to write to the people who run the network now."""
+        return list(self.coordinators.active().values_list("user__email", flat=True))
+
 
 class Organisation(models.Model):
     """A provider that runs services: a trust, a charity, HMPPS, a council."""

@@ -225,15 +225,11 @@ def _team_emails(review: Review, roles: tuple[str, ...]) -> list[str]:
     )
 
 
-def _coordinator_emails(review: Review) -> list[str]:
-    return list(review.service.network.coordinators.active().values_list("user__email", flat=True))
-
-
 def notify(review: Review, move: Move, by: User, note: str) -> None:
     """Email the people who need to act next. Runs after the transaction commits."""
     link = settings.SITE_URL.rstrip("/") + reverse("reviews:review_detail", args=[review.pk])
     if move.name == "submit":
-        recipients = _coordinator_emails(review)
+        recipients = review.service.network.coordinator_emails()
         subject = _("%(service)s has submitted its self-assessment") % {"service": review.service}
         body = _("%(person)s submitted the self-assessment for %(review)s.\n\n%(link)s")
     elif move.name == "return":

@@ -145,7 +145,7 @@ def withdraw(assignment: Assignment, *, by: User, reason: str = "") -> Assignmen
 
 def _tell_coordinators_of_decline(assignment: Assignment) -> None:
     network = assignment.review.service.network
-    recipients = list(network.coordinators.active().values_list("user__email", flat=True))
+    recipients = network.coordinator_emails()
     if recipients:
         send_mail(
             _("A reviewer declined: %(service)s") % {"service": assignment.review.service},
