@@ -48,6 +48,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
+    class CommentEmails(models.TextChoices):
+        EACH = "each", _("An email for each new comment")
+        DAILY = "daily", _("One email a day with the new comments")
+        NONE = "none", _("No emails about comments")
+
+    comment_emails = models.CharField(
+        _("emails about comments in threads you take part in"),
+        max_length=10,
+        choices=CommentEmails.choices,
+        default=CommentEmails.EACH,
+    )
+    # Up to when the daily digest has covered comments (see reviews/peer_review/threads.py).
+    comment_digest_sent_at = models.DateTimeField(null=True, blank=True)
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"

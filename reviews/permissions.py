@@ -7,7 +7,12 @@ its service and network (see `setup_review_permissions`):
   `contribute_review` (add perspectives and evidence; change or remove their own perspectives);
 - the service's editors (staff contributors and leads): `change_review` (write responses);
 - the service's leads: `submit_review`;
-- the network's coordinators: `view_review` and `manage_review` (return, withdraw, publish).
+- the network's coordinators: `view_review`, `manage_review` (return, withdraw, publish) and
+  `team_review` (they read and write the team-only side of the peer review).
+
+The review team's groups (reviews/allocation/teams.py) get `view_review` and `team_review`; the
+lead reviewer's group also `lead_review`. What each of these allows in the peer review, and when,
+is in reviews/peer_review/__init__.py.
 
 "When" is the review's state, checked by reviews/workflow.py and reviews/self_assessment.py:
 the service edits only while the review is in `self_assessment`.
@@ -29,7 +34,7 @@ def setup_review_permissions(review: Review) -> None:
     assign_perm("reviews.change_review", permissions.service_editors(service), review)
     assign_perm("reviews.submit_review", permissions.service_leads(service), review)
     coordinators = permissions.network_coordinators(service.network)
-    for perm in ("view_review", "manage_review"):
+    for perm in ("view_review", "manage_review", "team_review"):
         assign_perm(f"reviews.{perm}", coordinators, review)
 
 

@@ -6,8 +6,9 @@ guards hold. It then writes a `ReviewEvent` and queues notifications for after t
 Web views, API actions, the demo seeding and the tests all call it; nothing else assigns
 `Review.status`.
 
-Later issues add their moves' guards to `MOVES` (a team confirmed for peer review, findings
-drafted, accuracy comments answered, ...).
+Later issues add their moves' guards to `MOVES` (accuracy comments answered, ...). A move's
+`effects` run inside the same transaction once the state has changed (e.g. entering the peer
+review gives the team a reflection to write on every standard).
 """
 
 from collections.abc import Callable
@@ -24,7 +25,15 @@ from django.utils.translation import gettext_lazy
 from assurance import permissions
 from assurance.models import Membership, User
 from reviews.allocation import team_problems
-from reviews.models import Action, ActionProgress, Response, Review, ReviewEvent
+from reviews.models import (
+    Action,
+    ActionProgress,
+    Reflection,
+    Response,
+    Review,
+    ReviewEvent,
+    Visit,
+)
 
 Status = Review.Status
 
@@ -64,6 +73,7 @@ class Move:
     label: gettext_lazy
     guards: tuple[Guard, ...] = field(default=())
     note_required: bool = False
+    effects: tuple[Callable[[Review], None], ...] = field(default=())
 
 
 # Guards --------------------------------------------------------------------------------------
@@ -111,6 +121,40 @@ def team_confirmed(review: Review, note: str) -> list[Problem]:
     return [Problem(message) for message in team_problems(review)]
 
 
+def visit_recorded(review: Review, note: str) -> list[Problem]:
+    visit = Visit.objects.filter(review=review).first()
+    if visit is None or visit.starts_on is None:
+        return [Problem(_("Record the visit: how it happens and its dates."))]
+    return []
+
+
+def every_standard_reflected(review: Review, note: str) -> list[Problem]:
+    reflections = Reflection.objects.filter(review=review).select_related("standard")
+    return [
+        Problem(
+            _("%(code)s %(title)s: record the team's view, and why where it differs")
+            % {"code": reflection.standard.code, "title": reflection.standard.title},
+            standard_id=reflection.standard_id,
+        )
+        for reflection in reflections.order_by("standard__order")
+        if not reflection.is_recorded
+    ]
+
+
+# Effects -------------------------------------------------------------------------------------
+
+
+def prepare_reflections(review: Review) -> None:
+    """A reflection to write for every standard of the review (kept if already there)."""
+    Reflection.objects.bulk_create(
+        [
+            Reflection(review=review, standard_id=standard_id)
+            for standard_id in review.responses.values_list("standard_id", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 # The table -----------------------------------------------------------------------------------
 
 BEFORE_PUBLISHED = (
@@ -146,6 +190,15 @@ MOVES: tuple[Move, ...] = (
         "reviews.manage_review",
         gettext_lazy("Start the peer review"),
         guards=(team_confirmed,),
+        effects=(prepare_reflections,),
+    ),
+    Move(
+        "start_drafting",
+        (Status.PEER_REVIEW,),
+        Status.DRAFTING,
+        "reviews.lead_review",
+        gettext_lazy("Start drafting the report"),
+        guards=(visit_recorded, every_standard_reflected),
     ),
     Move(
         "withdraw",
@@ -206,6 +259,8 @@ def transition(
     locked.status = move.target
     locked.version += 1
     locked.save(update_fields=["status", "version"])
+    for effect in move.effects:
+        effect(locked)
     ReviewEvent.objects.create(
         review=locked, from_status=previous, to_status=move.target, actor=by, note=note.strip()
     )

@@ -40,6 +40,7 @@ def review_team(review: Review) -> Group:
     group, created = Group.objects.get_or_create(name=f"review:{review.pk}:team")
     if created:
         assign_perm("reviews.view_review", group, review)
+        assign_perm("reviews.team_review", group, review)
     return group
 
 
@@ -47,6 +48,7 @@ def review_lead(review: Review) -> Group:
     group, created = Group.objects.get_or_create(name=f"review:{review.pk}:lead")
     if created:
         assign_perm("reviews.view_review", group, review)
+        assign_perm("reviews.team_review", group, review)
         assign_perm("reviews.lead_review", group, review)
     return group
 

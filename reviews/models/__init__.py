@@ -16,19 +16,33 @@ from reviews.models.cycle import (
     ReviewGroupObjectPermission,
     ReviewUserObjectPermission,
 )
+from reviews.models.peer_review import (
+    AgendaItem,
+    Comment,
+    Finding,
+    Reflection,
+    ReviewersSummary,
+    SafeguardingNote,
+    Thread,
+    Visit,
+)
 from reviews.models.self_assessment import Evidence, Perspective, Rating, Response
 
 __all__ = [
     "AccessLog",
     "Action",
     "ActionProgress",
+    "AgendaItem",
     "Assignment",
+    "Comment",
     "Conflict",
     "Cycle",
     "Evidence",
+    "Finding",
     "Perspective",
     "Proposal",
     "Rating",
+    "Reflection",
     "Response",
     "Review",
     "ReviewEvent",
@@ -36,4 +50,8 @@ __all__ = [
     "ReviewUserObjectPermission",
     "ReviewerProfile",
     "ReviewerRole",
+    "ReviewersSummary",
+    "SafeguardingNote",
+    "Thread",
+    "Visit",
 ]

@@ -72,6 +72,17 @@ class Review(models.Model):
         Status.CLOSED,
     )
     FINISHED = (Status.PUBLISHED, Status.CLOSED, Status.WITHDRAWN)
+    # The peer review (reviews/peer_review/): when each part of it may be written.
+    VISIT_PLANNING = (Status.SUBMITTED, Status.PEER_REVIEW)
+    OPEN_FOR_DIALOGUE = (Status.PEER_REVIEW, Status.DRAFTING, Status.ACCURACY_CHECK)
+    TEAM_WRITING = (Status.PEER_REVIEW, Status.DRAFTING)
+    SAFEGUARDING_OPEN = (
+        Status.SUBMITTED,
+        Status.PEER_REVIEW,
+        Status.DRAFTING,
+        Status.ACCURACY_CHECK,
+        Status.PUBLISHED,
+    )
 
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="reviews")
     service = models.ForeignKey(
@@ -109,6 +120,7 @@ class Review(models.Model):
             ("submit_review", _("Can submit the self-assessment")),
             ("manage_review", _("Can run the review for the network")),
             ("lead_review", _("Can lead the peer review and write the report")),
+            ("team_review", _("Can work as the review team: team-only threads, reflections")),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,7 @@ def test_the_table_holds_each_move_with_its_stages_and_permission():
         ("submit", (Status.SELF_ASSESSMENT,), Status.SUBMITTED, "reviews.submit_review"),
         ("return", (Status.SUBMITTED,), Status.SELF_ASSESSMENT, "reviews.manage_review"),
         ("start_peer_review", (Status.SUBMITTED,), Status.PEER_REVIEW, "reviews.manage_review"),
+        ("start_drafting", (Status.PEER_REVIEW,), Status.DRAFTING, "reviews.lead_review"),
         (
             "withdraw",
             (
