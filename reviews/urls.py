@@ -125,4 +125,9 @@ urlpatterns = [
         name="proposal_confirm",
     ),
     path("cycles/<int:pk>/ledger/", allocation_views.ledger, name="ledger"),
+    # -- peer review: visit (reviews/views/visit.py) --
+    # -- peer review: threads (reviews/views/threads.py) --
+    # -- peer review: reviewing and reflections (reviews/views/reviewing.py) --
+    # -- peer review: findings, summary and safeguarding (reviews/views/findings.py,
+    #    reviews/views/safeguarding.py) --
 ]

@@ -54,3 +54,7 @@ router.register(
 router.register("conflicts", allocation_api.ConflictViewSet, basename="conflict")
 router.register("proposals", allocation_api.ProposalViewSet, basename="proposal")
 router.register("assignments", allocation_api.AssignmentViewSet, basename="assignment")
+# -- peer review: visit (reviews/api/visit.py) --
+# -- peer review: threads (reviews/api/threads.py) --
+# -- peer review: reflections (reviews/api/reflections.py) --
+# -- peer review: findings, summary and safeguarding (reviews/api/findings.py) --

@@ -266,10 +266,14 @@ from tests.matrix.routes_allocation import ALLOCATION_ROUTES  # noqa: E402
 from tests.matrix.routes_allocation_api import ALLOCATION_API_ROUTES  # noqa: E402
 from tests.matrix.routes_cycles import CYCLE_ROUTES  # noqa: E402
 from tests.matrix.routes_evidence import EVIDENCE_ROUTES  # noqa: E402
+from tests.matrix.routes_findings import FINDINGS_ROUTES  # noqa: E402
 from tests.matrix.routes_reviewers import REVIEWER_ROUTES  # noqa: E402
+from tests.matrix.routes_reviewing import REVIEWING_ROUTES  # noqa: E402
 from tests.matrix.routes_reviews import REVIEW_ROUTES  # noqa: E402
 from tests.matrix.routes_reviews_api import REVIEW_API_ROUTES  # noqa: E402
 from tests.matrix.routes_self_assessment import SELF_ASSESSMENT_ROUTES  # noqa: E402
+from tests.matrix.routes_threads import THREADS_ROUTES  # noqa: E402
+from tests.matrix.routes_visit import VISIT_ROUTES  # noqa: E402
 
 ROUTES += (
     REVIEW_ROUTES
@@ -280,6 +284,10 @@ ROUTES += (
     + ALLOCATION_ROUTES
     + REVIEWER_ROUTES
     + ALLOCATION_API_ROUTES
+    + VISIT_ROUTES
+    + THREADS_ROUTES
+    + REVIEWING_ROUTES
+    + FINDINGS_ROUTES
 )
 
 FAMILIES: dict[str, dict[str, int]] = {

@@ -12,11 +12,22 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assurance import invitations, roles
-from assurance.models import Membership
-from reviews.allocation import add_to_team, request_proposal
+from assurance.models import Membership, Service
+from reviews.allocation import add_to_team, request_proposal, respond
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.evidence import add_evidence
-from reviews.models import Assignment, Conflict, Review, ReviewerProfile
+from reviews.models import (
+    AgendaItem,
+    Assignment,
+    Comment,
+    Conflict,
+    Finding,
+    Review,
+    ReviewerProfile,
+    SafeguardingNote,
+    Thread,
+    Visit,
+)
 from reviews.self_assessment import save_response
 from reviews.workflow import transition
 from standards.yaml_format import import_framework
@@ -58,6 +69,18 @@ class World:
         return self.objects[OTHER[kind].get(role, OTHER[kind]["default"])]
 
 
+PEER_REVIEW_KINDS = (
+    "visit",
+    "agenda",
+    "team_thread",
+    "shared_thread",
+    "team_comment",
+    "shared_comment",
+    "reflection",
+    "finding",
+    "safeguarding",
+)
+
 # Which named object is "own" and which "other" for each role, per kind of object.
 OWN = {
     "service": {"reviewer": "T", "lead_reviewer": "T", "default": "S"},
@@ -81,6 +104,10 @@ OWN = {
     "my_assignment": {"lead_reviewer": "A_lead", "default": "A_reviewer"},
     "conflict": {"lead_reviewer": "X_lead", "default": "X_reviewer"},
     "reviewer_profile": {"lead_reviewer": "P_lead", "default": "P_reviewer"},
+    # The peer review (build_peer_reviews): S's review in peer review, where `reviewer` and
+    # `lead_reviewer` are the team. A kind per object, each named <KIND>_S.
+    **{kind: {"default": f"{kind.upper()}_S"} for kind in PEER_REVIEW_KINDS},
+    "peer_review": {"default": "PS"},
 }
 OTHER = {
     "service": {
@@ -131,6 +158,9 @@ OTHER = {
     "my_assignment": {"reviewer": "A_lead", "default": "A_reviewer"},
     "conflict": {"reviewer": "X_lead", "lead_reviewer": "X_reviewer", "default": "X_M"},
     "reviewer_profile": {"default": "P_M"},
+    # The same objects of U's review in network M: nobody in the cast is on its team.
+    **{kind: {"default": f"{kind.upper()}_U"} for kind in PEER_REVIEW_KINDS},
+    "peer_review": {"default": "PU"},
 }
 
 
@@ -268,6 +298,8 @@ def build_world() -> World:
             role=role,
             respond_by=date(2027, 2, 1),
         )
+    build_peer_reviews(world, coordinator_m)
+
     for key, profile_key, target, kind, declared_by in (
         ("X_reviewer", "P_reviewer", {"service": s}, "personal", world.people["reviewer"]),
         ("X_lead", "P_lead", {"organisation": os_}, "collaboration", world.people["lead_reviewer"]),
@@ -277,3 +309,142 @@ def build_world() -> World:
             reviewer=world.objects[profile_key], kind=kind, declared_by=declared_by, **target
         )
     return world
+
+
+def build_peer_reviews(world: World, coordinator_m) -> None:
+    """A review of S in peer review (cycle CP of network N), with `lead_reviewer` leading its
+    team, `reviewer` as peer and an expert by experience; and one of U in network M (cycle CQ),
+    whose team none of the cast is on. Each has a visit with an agenda item, a team-only and a
+    shared thread, a reflection per standard, a finding and a safeguarding note.
+
+    Named objects: PS and PU (the reviews), then per review (suffix _S or _U): VISIT, AGENDA,
+    TEAM_THREAD, SHARED_THREAD, TEAM_COMMENT (by the team's peer reviewer), SHARED_COMMENT (by
+    the host's service lead), REFLECTION (the first standard's), FINDING, SAFEGUARDING (raised by
+    the peer reviewer).
+    """
+    version = world.objects["V"]
+    people = world.people
+    expert_s = UserFactory(email="expert.s@example.org")
+    lead_u, peer_u, expert_u = (
+        UserFactory(email=f"{who}.u.reviewer@example.org") for who in ("lead", "peer", "expert")
+    )
+    service_x = Service.objects.get(name="Service X")
+    setups = (
+        # key, network, service, host lead, coordinator, [(user, home, role)]
+        (
+            "S",
+            world.objects["N"],
+            world.objects["S"],
+            people["service_lead"],
+            people["coordinator"],
+            [
+                (people["lead_reviewer"], "lead"),
+                (people["reviewer"], "peer"),
+                (expert_s, "expert"),
+            ],
+            world.objects["T"],
+        ),
+        (
+            "U",
+            world.objects["M"],
+            world.objects["U"],
+            world.objects["member_U"].user,
+            coordinator_m,
+            [(lead_u, "lead"), (peer_u, "peer"), (expert_u, "expert")],
+            service_x,
+        ),
+    )
+    for key, network, service, host_lead, coordinator, team, home in setups:
+        if key == "U":
+            roles.join_service(host_lead, service, Membership.Role.SERVICE_LEAD)
+        cycle = open_cycle(
+            network=network,
+            name=f"Cycle C{'P' if key == 'S' else 'Q'}",
+            versions=[version],
+            **default_dates(network, date(2028, 1, 3)),
+        )
+        review = enrol(cycle, service, version, by=coordinator)
+        for response in review.responses.all():
+            save_response(
+                response,
+                by=host_lead,
+                expected_version=response.version,
+                rating="partly_met",
+                narrative="We hold a community meeting every morning.",
+            )
+        transition(review, Review.Status.SUBMITTED, by=host_lead)
+        peer = None
+        for user, role in team:
+            profile, _ = ReviewerProfile.objects.get_or_create(
+                user=user,
+                defaults={"home_service": home, "roles": [role], "trained_on": date(2026, 1, 1)},
+            )
+            if role not in profile.roles:
+                profile.roles = [*profile.roles, role]
+                profile.save(update_fields=["roles"])
+            assignment, check = add_to_team(review, profile, role, by=coordinator)
+            assert assignment is not None, check.refusals
+            respond(assignment, by=user, accept=True)
+            if role == "peer":
+                peer = user
+        transition(review, Review.Status.PEER_REVIEW, by=coordinator)
+        review.refresh_from_db()
+        world.objects[f"P{key}"] = review
+
+        visit = Visit.objects.create(
+            review=review,
+            mode=Visit.Mode.IN_PERSON,
+            starts_on=date(2028, 3, 7),
+            ends_on=date(2028, 3, 7),
+            location="The community room",
+        )
+        world.objects[f"VISIT_{key}"] = visit
+        world.objects[f"AGENDA_{key}"] = AgendaItem.objects.create(
+            visit=visit,
+            day=date(2028, 3, 7),
+            starts_at="10:00",
+            title="Community meeting",
+            meets=AgendaItem.Meets.COMMUNITY,
+        )
+        standard = review.responses.order_by("standard__order").first().standard
+        team_thread = Thread.objects.create(
+            review=review,
+            standard=standard,
+            visibility=Thread.Visibility.TEAM,
+            title="What did we each notice at handover?",
+            started_by=peer,
+        )
+        shared_thread = Thread.objects.create(
+            review=review,
+            standard=standard,
+            visibility=Thread.Visibility.SHARED,
+            title="How are new residents welcomed?",
+            started_by=peer,
+        )
+        world.objects[f"TEAM_THREAD_{key}"] = team_thread
+        world.objects[f"SHARED_THREAD_{key}"] = shared_thread
+        world.objects[f"TEAM_COMMENT_{key}"] = Comment.objects.create(
+            thread=team_thread, author=peer, body="Staff spoke warmly about the buddy system."
+        )
+        Comment.objects.create(
+            thread=shared_thread, author=peer, body="Could you tell us about the first week?"
+        )
+        world.objects[f"SHARED_COMMENT_{key}"] = Comment.objects.create(
+            thread=shared_thread, author=host_lead, body="Each new resident has a buddy."
+        )
+        world.objects[f"REFLECTION_{key}"] = review.reflections.get(standard=standard)
+        finding = Finding.objects.create(
+            review=review,
+            kind=Finding.Kind.STRENGTH,
+            title="A warm welcome",
+            body="New residents are welcomed by a buddy.",
+            created_by=team[0][0],
+        )
+        finding.standards.add(standard)
+        world.objects[f"FINDING_{key}"] = finding
+        world.objects[f"SAFEGUARDING_{key}"] = SafeguardingNote.objects.create(
+            review=review,
+            raised_by=peer,
+            summary="A resident described a worrying contact outside the service.",
+            raised_to="The service's safeguarding lead, in person",
+        )
