@@ -4,6 +4,10 @@
 of the cast's network offering it; `review` is the cast's `service` enrolled in that cycle (in
 self-assessment, every response empty); `answered_review` is the same review with every
 standard answered through the self-assessment write path, ready to submit.
+
+For the peer review: `lead_reviewer`, `reviewer` (peer) and `expert_reviewer` are reviewers from
+services of their own in the network; `peer_review` is `answered_review` submitted, with those
+three accepted onto its team and the peer review started (a reflection waits on every standard).
 """
 
 from datetime import date
@@ -12,9 +16,12 @@ from pathlib import Path
 import pytest
 
 from reviews import self_assessment
+from reviews.allocation import add_to_team, respond
 from reviews.cycles import default_dates, enrol, open_cycle
-from reviews.models import Rating
+from reviews.models import Rating, Review, ReviewerProfile
+from reviews.workflow import transition
 from standards.yaml_format import import_framework
+from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -51,3 +58,42 @@ def answered_review(review, staff):
             narrative="We hold a community meeting each morning.",
         )
     return review
+
+
+def reviewer_profile(network, roles: list[str], *, email: str) -> ReviewerProfile:
+    """A trained reviewer from a service of their own, in an organisation of their own."""
+    home = ServiceFactory(network=network, organisation=OrganisationFactory())
+    return ReviewerProfile.objects.create(
+        user=UserFactory(email=email), home_service=home, roles=roles, trained_on=date(2026, 1, 1)
+    )
+
+
+@pytest.fixture
+def lead_reviewer(network):
+    return reviewer_profile(network, ["lead", "peer"], email="lead.reviewer@example.org").user
+
+
+@pytest.fixture
+def reviewer(network):
+    return reviewer_profile(network, ["peer"], email="reviewer@example.org").user
+
+
+@pytest.fixture
+def expert_reviewer(network):
+    return reviewer_profile(network, ["expert"], email="expert.reviewer@example.org").user
+
+
+@pytest.fixture
+def peer_review(
+    answered_review, service_lead, coordinator, lead_reviewer, reviewer, expert_reviewer
+):
+    transition(answered_review, Review.Status.SUBMITTED, by=service_lead)
+    for user, role in ((lead_reviewer, "lead"), (reviewer, "peer"), (expert_reviewer, "expert")):
+        assignment, check = add_to_team(
+            answered_review, user.reviewer_profile, role, by=coordinator
+        )
+        assert assignment is not None, check.refusals
+        respond(assignment, by=user, accept=True)
+    transition(answered_review, Review.Status.PEER_REVIEW, by=coordinator)
+    answered_review.refresh_from_db()
+    return answered_review
