@@ -44,6 +44,18 @@ def test_the_table_names_only_real_routes():
     assert {route.name for route in ALL_ROUTES} <= resolver_route_names()
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One world for the whole module, built once inside a transaction that is rolled back at
+    the end; each test runs in its own savepoint within it (pytest-django's `db`), and each
+    request in a further one, so nothing one case does is seen by the next."""
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            built = build_world()
+            yield built
+            transaction.set_rollback(True)
+
+
 def request(client: Client, route: Route, obj) -> int:
     kwargs = route.kwargs(obj) if route.kwargs else {}
     url = reverse(route.name, kwargs=kwargs)
@@ -65,8 +77,7 @@ def request(client: Client, route: Route, obj) -> int:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: f"{r.method} {r.name}")
-def test_route_gives_each_role_what_the_policy_says(route: Route):
-    world = build_world()
+def test_route_gives_each_role_what_the_policy_says(world, route: Route):
     mismatches = []
     for role in CAST:
         client = Client()
@@ -87,8 +98,7 @@ def test_route_gives_each_role_what_the_policy_says(route: Route):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("prefix", sorted(FAMILIES))
-def test_route_family_gives_each_role_what_the_policy_says(prefix):
-    world = build_world()
+def test_route_family_gives_each_role_what_the_policy_says(world, prefix):
     index = {"admin:": "admin:index"}[prefix]
     for role in CAST:
         client = Client()
