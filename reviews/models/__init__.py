@@ -26,10 +26,19 @@ from reviews.models.peer_review import (
     Thread,
     Visit,
 )
+from reviews.models.report import (
+    AccuracyComment,
+    RenderJob,
+    Report,
+    ReportGroupObjectPermission,
+    ReportShare,
+    ReportUserObjectPermission,
+)
 from reviews.models.self_assessment import Evidence, Perspective, Rating, Response
 
 __all__ = [
     "AccessLog",
+    "AccuracyComment",
     "Action",
     "ActionProgress",
     "AgendaItem",
@@ -43,6 +52,11 @@ __all__ = [
     "Proposal",
     "Rating",
     "Reflection",
+    "RenderJob",
+    "Report",
+    "ReportGroupObjectPermission",
+    "ReportShare",
+    "ReportUserObjectPermission",
     "Response",
     "Review",
     "ReviewEvent",

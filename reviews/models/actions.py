@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Action(models.Model):
-    """An agreed improvement. Created with the report (issue 7); carried into the next review."""
+    """An agreed improvement, drafted with the report and carried into the next review."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -21,11 +21,17 @@ class Action(models.Model):
     title = models.CharField(_("action"), max_length=300)
     detail = models.TextField(_("detail"), blank=True, max_length=20_000)
     standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+    findings = models.ManyToManyField(
+        "reviews.Finding", blank=True, related_name="actions", verbose_name=_("linked findings")
+    )
     owner_role = models.CharField(_("who leads it"), max_length=200, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     dropped_reason = models.TextField(_("why it was dropped"), blank=True)
+    # Optimistic lock: the lead reviewer drafts actions while the host proposes changes.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["due_on", "pk"]

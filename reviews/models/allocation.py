@@ -33,6 +33,11 @@ class ReviewerProfile(models.Model):
     regions = models.JSONField(_("regions they can travel to"), default=list, blank=True)
     setting_types = models.JSONField(_("kinds of setting they know"), default=list, blank=True)
     active = models.BooleanField(_("available to review"), default=True)
+    name_in_reports = models.BooleanField(
+        _("show my name in reports"),
+        default=False,
+        help_text=_("Without this, reports name you only by your role on the team."),
+    )
 
     class Meta:
         ordering = ["user__name", "user__email"]
