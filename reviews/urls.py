@@ -3,7 +3,20 @@
 from django.urls import path
 
 from reviews.views import allocation as allocation_views
-from reviews.views import cycles, evidence, perspectives, review, reviewers, self_assessment, voice
+from reviews.views import (
+    cycles,
+    evidence,
+    perspectives,
+    review,
+    reviewers,
+    reviewing,
+    self_assessment,
+    voice,
+)
+from reviews.views import findings as finding_views
+from reviews.views import safeguarding as safeguarding_views
+from reviews.views import threads as thread_views
+from reviews.views import visit as visit_views
 
 app_name = "reviews"
 urlpatterns = [
@@ -126,8 +139,80 @@ urlpatterns = [
     ),
     path("cycles/<int:pk>/ledger/", allocation_views.ledger, name="ledger"),
     # -- peer review: visit (reviews/views/visit.py) --
+    path("reviews/<int:pk>/visit/", visit_views.visit, name="visit"),
+    path("reviews/<int:pk>/visit/edit/", visit_views.visit_edit, name="visit_edit"),
+    path("reviews/<int:pk>/visit/agenda/add/", visit_views.agenda_add, name="agenda_add"),
+    path(
+        "reviews/<int:pk>/visit/agenda/<int:item_pk>/",
+        visit_views.agenda_edit,
+        name="agenda_edit",
+    ),
+    path(
+        "reviews/<int:pk>/visit/agenda/<int:item_pk>/remove/",
+        visit_views.agenda_remove,
+        name="agenda_remove",
+    ),
+    path("reviews/<int:pk>/visit/calendar.ics", visit_views.visit_ics, name="visit_ics"),
     # -- peer review: threads (reviews/views/threads.py) --
+    path("reviews/<int:pk>/threads/", thread_views.thread_list, name="thread_list"),
+    path("reviews/<int:pk>/threads/new/", thread_views.thread_add, name="thread_add"),
+    path(
+        "reviews/<int:pk>/threads/<int:thread_pk>/",
+        thread_views.thread_detail,
+        name="thread_detail",
+    ),
+    path(
+        "reviews/<int:pk>/threads/<int:thread_pk>/reply/",
+        thread_views.thread_reply,
+        name="thread_reply",
+    ),
+    path(
+        "reviews/<int:pk>/comments/<int:comment_pk>/edit/",
+        thread_views.comment_edit,
+        name="comment_edit",
+    ),
+    path("account/comment-emails/", thread_views.comment_emails, name="comment_emails"),
     # -- peer review: reviewing and reflections (reviews/views/reviewing.py) --
+    path("reviews/<int:pk>/reviewing/", reviewing.overview, name="reviewing"),
+    path("reviews/<int:pk>/reviewing/<str:code>/", reviewing.domain, name="reviewing_domain"),
+    path(
+        "reviews/<int:pk>/reflections/<int:reflection_pk>/",
+        reviewing.reflection_save,
+        name="reflection_save",
+    ),
     # -- peer review: findings, summary and safeguarding (reviews/views/findings.py,
     #    reviews/views/safeguarding.py) --
+    path("reviews/<int:pk>/findings/", finding_views.finding_list, name="finding_list"),
+    path("reviews/<int:pk>/findings/add/", finding_views.finding_add, name="finding_add"),
+    path(
+        "reviews/<int:pk>/findings/<int:finding_pk>/",
+        finding_views.finding_edit,
+        name="finding_edit",
+    ),
+    path(
+        "reviews/<int:pk>/findings/<int:finding_pk>/move/",
+        finding_views.finding_move,
+        name="finding_move",
+    ),
+    path(
+        "reviews/<int:pk>/findings/<int:finding_pk>/remove/",
+        finding_views.finding_remove,
+        name="finding_remove",
+    ),
+    path("reviews/<int:pk>/summary/", finding_views.summary_edit, name="summary_edit"),
+    path(
+        "reviews/<int:pk>/safeguarding/",
+        safeguarding_views.safeguarding_list,
+        name="safeguarding_list",
+    ),
+    path(
+        "reviews/<int:pk>/safeguarding/raise/",
+        safeguarding_views.safeguarding_add,
+        name="safeguarding_add",
+    ),
+    path(
+        "reviews/<int:pk>/safeguarding/<int:note_pk>/",
+        safeguarding_views.safeguarding_detail,
+        name="safeguarding_detail",
+    ),
 ]

@@ -1,8 +1,9 @@
 """The versioned REST API at /api/v1/: every app's viewsets are registered on this router.
 
 The resources live by concern: assurance/api/network.py (organisations, services, commissioning
-bodies), assurance/api/people.py (memberships, invitations, `/me/`) and standards/api.py
-(frameworks and standards). Conventions they share are in assurance/rest.py.
+bodies), assurance/api/people.py (memberships, invitations, `/me/`), standards/api.py
+(frameworks and standards) and reviews/api/ (the review cycle). Conventions they share are in
+assurance/rest.py.
 """
 
 from django.urls import path
@@ -13,7 +14,11 @@ from assurance.api.people import InvitationViewSet, MembershipViewSet, MeView
 from reviews.api import allocation as allocation_api
 from reviews.api import cycle as review_api
 from reviews.api import evidence as evidence_api
+from reviews.api import findings as findings_api
+from reviews.api import reflections as reflections_api
 from reviews.api import self_assessment as self_assessment_api
+from reviews.api import threads as threads_api
+from reviews.api import visit as visit_api
 from standards import api as standards_api
 
 
@@ -54,7 +59,17 @@ router.register(
 router.register("conflicts", allocation_api.ConflictViewSet, basename="conflict")
 router.register("proposals", allocation_api.ProposalViewSet, basename="proposal")
 router.register("assignments", allocation_api.AssignmentViewSet, basename="assignment")
-# -- peer review: visit (reviews/api/visit.py) --
-# -- peer review: threads (reviews/api/threads.py) --
-# -- peer review: reflections (reviews/api/reflections.py) --
-# -- peer review: findings, summary and safeguarding (reviews/api/findings.py) --
+# The peer review: visit (reviews/api/visit.py), threads (threads.py), reflections
+# (reflections.py), findings, summary and safeguarding (findings.py).
+router.register("visits", visit_api.VisitViewSet, basename="visit")
+router.register("agenda-items", visit_api.AgendaItemViewSet, basename="agenda-item")
+router.register("threads", threads_api.ThreadViewSet, basename="thread")
+router.register("comments", threads_api.CommentViewSet, basename="comment")
+router.register("reflections", reflections_api.ReflectionViewSet, basename="reflection")
+router.register("findings", findings_api.FindingViewSet, basename="finding")
+router.register(
+    "reviewers-summaries", findings_api.ReviewersSummaryViewSet, basename="reviewers-summary"
+)
+router.register(
+    "safeguarding-notes", findings_api.SafeguardingNoteViewSet, basename="safeguarding-note"
+)

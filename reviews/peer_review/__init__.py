@@ -27,8 +27,9 @@ is updated by the lead reviewer, coordinators and the host's service lead.
 A part a person cannot read is 404 when it names one object (a team-only thread is not known
 to exist) and 403 when it is a whole section of a review they can see.
 
-The write paths live beside this module: visit.py, threads.py, reflections.py (reflections,
-findings and the summary) and safeguarding.py. Pages and the API call the same functions.
+The write paths live beside this module: visit.py, threads.py, reflections.py, findings.py
+(findings and the reviewers' summary) and safeguarding.py. Pages and the API call the same
+functions.
 """
 
 from dataclasses import dataclass
@@ -209,6 +210,15 @@ def visible_threads(user: User) -> QuerySet:
             visibility=Thread.Visibility.SHARED,
         )
     )
+
+
+def visit_reviews(user: User) -> QuerySet:
+    """The reviews whose visit `user` reads (`reads_visit` across reviews): the team and
+    coordinators (`team_review`) and the host (`contribute_review`)."""
+    return Review.objects.filter(
+        Q(pk__in=_reviews_with(user, "reviews.team_review"))
+        | Q(pk__in=_reviews_with(user, "reviews.contribute_review"))
+    ).values("pk")
 
 
 def team_work_reviews(user: User) -> QuerySet:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from assurance import permissions
 from assurance.models import CommissionerMembership, Membership
 from reviews import self_assessment
-from reviews.models import Assignment, Cycle, Response, Review, ReviewerProfile
+from reviews.models import Assignment, Cycle, Response, Review, ReviewerProfile, Visit
 
 
 def _latest_review(field: str):
@@ -45,6 +45,25 @@ def _total(review_ref: str):
         .values("n")
     )
     return Subquery(total, output_field=IntegerField())
+
+
+# The stages in which the review team works on a review: its reviewing pages open from the
+# start of the peer review.
+REVIEWING_STAGES = (
+    Review.Status.PEER_REVIEW,
+    Review.Status.DRAFTING,
+    Review.Status.ACCURACY_CHECK,
+    Review.Status.PUBLISHED,
+    Review.Status.CLOSED,
+)
+
+
+def _visit_of(review: Review) -> Visit | None:
+    """The review's visit, fetched with it (select_related), or None when none is planned."""
+    try:
+        return review.visit
+    except Visit.DoesNotExist:
+        return None
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -112,12 +131,15 @@ def home(request: HttpRequest) -> HttpResponse:
     places = (
         list(
             Assignment.objects.filter(reviewer=reviewer_profile, status__in=Assignment.ACTIVE)
-            .select_related("review__service__organisation", "review__cycle")
+            .select_related("review__service__organisation", "review__cycle", "review__visit")
             .order_by("respond_by", "review__cycle__opens_on", "pk")
         )
         if reviewer_profile
         else []
     )
+    for place in places:
+        place.visit = _visit_of(place.review)
+        place.reviewing_open = place.review.status in REVIEWING_STAGES
     return render(
         request,
         "home.html",

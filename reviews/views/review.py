@@ -7,45 +7,99 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from reviews import self_assessment, workflow
 from reviews.models import Review
+from reviews.peer_review import Access, access_for
 from reviews.permissions import get_review_for_user
 
 
-def problem_links(review: Review, problems: list[workflow.Problem]) -> list[dict]:
-    """Each guard problem with a link to where it can be put right."""
-    domain_of = dict(review.framework_version.standards.values_list("pk", "domain__code"))
-    code_of = dict(review.framework_version.standards.values_list("pk", "code"))
+def problem_links(
+    review: Review, problems: list[workflow.Problem], move: workflow.Move | None = None
+) -> list[dict]:
+    """Each guard problem with a link to where it can be put right.
+
+    A standard's problem links to the standard on its self-assessment page, or, for the move to
+    drafting, on its reviewing page (where the team records its reflection). The move to
+    drafting's other problem is the visit's.
+    """
+    drafting = move is not None and move.target == Review.Status.DRAFTING
+    standards = review.framework_version.standards.values_list("pk", "domain__code", "code")
+    where = {pk: (domain, code) for pk, domain, code in standards}
+    page = "reviews:reviewing_domain" if drafting else "reviews:domain"
     items = []
     for problem in problems:
         href = None
-        if problem.standard_id in domain_of:
-            href = (
-                reverse("reviews:domain", args=[review.pk, domain_of[problem.standard_id]])
-                + f"#standard-{code_of[problem.standard_id]}"
-            )
+        if problem.standard_id in where:
+            domain, code = where[problem.standard_id]
+            href = reverse(page, args=[review.pk, domain]) + f"#standard-{code}"
         elif problem.action_id:
             href = reverse("reviews:previous_actions", args=[review.pk]) + (
                 f"#action-{problem.action_id}"
             )
+        elif drafting:
+            href = reverse("reviews:visit", args=[review.pk])
         items.append({"text": problem.message, "href": href})
     return items
 
 
-def _page(request: HttpRequest, review: Review, *, problems=None, status: int = 200):
+PEER_REVIEW_PARTS = (
+    # (URL name, what the link says, who may open it: a test of the person's Access)
+    ("reviews:visit", gettext_lazy("The visit"), lambda access: access.reads_visit),
+    (
+        "reviews:reviewing",
+        gettext_lazy("Reviewing the self-assessment, and the team's reflections"),
+        lambda access: access.reads_team_work,
+    ),
+    ("reviews:thread_list", gettext_lazy("Threads"), lambda access: bool(access.visibilities)),
+    (
+        "reviews:finding_list",
+        gettext_lazy("Findings and the reviewers' summary"),
+        lambda access: access.reads_team_work,
+    ),
+    (
+        "reviews:safeguarding_list",
+        gettext_lazy("Safeguarding notes"),
+        lambda access: access.reads_all_safeguarding or access.reviewer,
+    ),
+)
+
+
+def peer_review_links(review: Review, access: Access) -> list[dict]:
+    """The parts of the peer review this person may open, once the review has been submitted."""
+    if review.status in Review.EDITABLE_BY_SERVICE:
+        return []
+    return [
+        {"href": reverse(name, args=[review.pk]), "text": text}
+        for name, text, may_open in PEER_REVIEW_PARTS
+        if may_open(access)
+    ]
+
+
+def _page(
+    request: HttpRequest,
+    review: Review,
+    *,
+    problems=None,
+    move: workflow.Move | None = None,
+    status: int = 200,
+):
     moves = workflow.moves_for(review, request.user)
+    access = access_for(request.user, review)
     return render(
         request,
         "reviews/review_detail.html",
         {
             "review": review,
+            "access": access,
             "events": review.events.select_related("actor").order_by("-at", "-pk"),
             "moves": moves,
             "progress": self_assessment.progress(review),
-            "problems": problem_links(review, problems or []),
+            "problems": problem_links(review, problems or [], move),
             "returned_note": _latest_return_note(review),
+            "peer_review_links": peer_review_links(review, access),
         },
         status=status,
     )
@@ -89,7 +143,8 @@ def review_transition(request: HttpRequest, pk: int) -> HttpResponse:
         if not error.problems:
             messages.error(request, str(error))
             return redirect("reviews:review_detail", pk=review.pk)
-        return _page(request, review, problems=error.problems, status=409)
+        move = workflow.find_move(review.status, request.POST.get("to", ""))
+        return _page(request, review, problems=error.problems, move=move, status=409)
     review.refresh_from_db()
     messages.success(
         request,

@@ -49,11 +49,10 @@ def world(django_db_setup, django_db_blocker):
     """One world for the whole module, built once inside a transaction that is rolled back at
     the end; each test runs in its own savepoint within it (pytest-django's `db`), and each
     request in a further one, so nothing one case does is seen by the next."""
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            built = build_world()
-            yield built
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
 
 
 def request(client: Client, route: Route, obj) -> int:

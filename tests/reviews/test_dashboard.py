@@ -1,10 +1,16 @@
 """The dashboard: each role's section, several roles at once, the empty state, query counts."""
 
+from datetime import date
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from assurance import roles
 from assurance.models import Membership
+from reviews.allocation import add_to_team, respond
+from reviews.models import Visit
+from reviews.workflow import transition
 from tests.factories import ServiceFactory
 
 
@@ -141,3 +147,56 @@ def test_dashboard_query_count_does_not_grow_with_reviews(
 
     assert response.content.decode().count("Open the review") == 5
     assert len(one.captured_queries) == len(five.captured_queries)
+
+
+# The Reviewing section: the peer review's pages once it has started ---------------------------
+
+
+def test_reviewer_in_a_peer_review_is_linked_to_its_reviewing_pages(client, peer_review, reviewer):
+    content = dashboard(client, reviewer)
+
+    assert f'href="{reverse("reviews:reviewing", args=[peer_review.pk])}"' in content
+    assert "Reviewing and reflections" in content
+
+
+def test_reviewer_sees_the_visit_dates_once_they_are_known(client, peer_review, reviewer):
+    before = dashboard(client, reviewer)
+    Visit.objects.create(
+        review=peer_review, mode="in_person", starts_on=date(2027, 3, 2), ends_on=date(2027, 3, 3)
+    )
+    after = dashboard(client, reviewer)
+
+    assert "Visits from" in before
+    assert "Visit from 2 March 2027 to 3 March 2027" in after
+
+
+def test_reviewer_of_a_review_not_yet_in_peer_review_has_no_reviewing_link(
+    client, answered_review, service_lead, coordinator, reviewer
+):
+    transition(answered_review, "submitted", by=service_lead)
+    assignment, _check = add_to_team(
+        answered_review, reviewer.reviewer_profile, "peer", by=coordinator
+    )
+    respond(assignment, by=reviewer, accept=True)
+
+    content = dashboard(client, reviewer)
+
+    assert "Reviews you are taking part in" in content
+    assert reverse("reviews:reviewing", args=[answered_review.pk]) not in content
+
+
+def test_dashboard_reviewing_links_do_not_add_queries_per_review(
+    client, peer_review, reviewer, django_assert_num_queries
+):
+    client.force_login(reviewer)
+    client.get("/")
+    with CaptureQueriesContext(connection) as without_visit:
+        client.get("/")
+    Visit.objects.create(
+        review=peer_review, mode="virtual", starts_on=peer_review.self_assessment_due
+    )
+
+    with django_assert_num_queries(len(without_visit)):
+        response = client.get("/")
+
+    assert "Visit on" in response.content.decode()

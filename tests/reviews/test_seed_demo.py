@@ -64,7 +64,9 @@ def test_seed_demo_has_a_current_cycle_with_services_at_different_points(db):
     call_command("seed_demo")
 
     statuses = sorted(Review.objects.values_list("status", flat=True))
-    assert statuses.count("submitted") == 2
+    assert statuses.count("submitted") == 1
+    assert statuses.count("peer_review") == 1
+    assert statuses.count("drafting") == 1
     assert statuses.count("self_assessment") == 6
     returned = Review.objects.get(service__name="Holme Wing PIPE")
     assert returned.events.filter(from_status="submitted", to_status="self_assessment").exists()
@@ -96,7 +98,7 @@ def test_seed_demo_has_a_reviewer_pool_and_teams_partly_accepted(db, capsys):
     counts = (ReviewerProfile.objects.count(), Conflict.objects.count(), Assignment.objects.count())
     call_command("seed_demo")
 
-    assert counts == (15, 3, 8)
+    assert counts == (15, 3, 12)
     assert (
         ReviewerProfile.objects.count(),
         Conflict.objects.count(),
@@ -107,15 +109,17 @@ def test_seed_demo_has_a_reviewer_pool_and_teams_partly_accepted(db, capsys):
         service: sorted(
             Assignment.objects.filter(review__service__name=service).values_list("role", "status")
         )
-        for service in ("Quayside Hostel", "The Willows Community")
+        for service in ("Quayside Hostel", "The Willows Community", "Tyne Bridge Wing")
     }
-    assert teams["Quayside Hostel"] == [
+    full_team = [
         ("expert", "accepted"),
         ("lead", "accepted"),
         ("peer", "accepted"),
         ("peer", "accepted"),
     ]
-    assert teams["The Willows Community"] == [
+    assert teams["Quayside Hostel"] == full_team
+    assert teams["The Willows Community"] == full_team
+    assert teams["Tyne Bridge Wing"] == [
         ("expert", "accepted"),
         ("lead", "invited"),
         ("peer", "accepted"),
@@ -125,3 +129,39 @@ def test_seed_demo_has_a_reviewer_pool_and_teams_partly_accepted(db, capsys):
     waiting = Assignment.objects.get(role="lead", status="invited").reviewer.user
     assert waiting.email in output
     assert authenticate(email=waiting.email, password=DEMO_PASSWORD) == waiting
+
+
+def test_seed_demo_plays_the_peer_review_through_visit_threads_reflections_and_findings(db, capsys):
+    from reviews.models import Finding, Review, SafeguardingNote, Thread
+
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+
+    drafting = Review.objects.get(status="drafting")
+    in_peer_review = Review.objects.get(status="peer_review")
+    for review in (drafting, in_peer_review):
+        assert review.visit.starts_on is not None
+        assert review.visit.agenda.count() == 7
+        assert set(review.threads.values_list("visibility", flat=True)) == {
+            Thread.Visibility.TEAM,
+            Thread.Visibility.SHARED,
+        }
+        host_replies = review.threads.filter(
+            visibility=Thread.Visibility.SHARED,
+            comments__author__email=f"lead.{review.service.name.lower().replace(' ', '-')}"
+            "@demo.example",
+        )
+        assert host_replies.exists()
+        assert f"leads {review.service}" in output
+    assert all(r.is_recorded for r in drafting.reflections.all())
+    assert drafting.reflections.filter(agreement="differs").exists()
+    assert (
+        0
+        < sum(r.is_recorded for r in in_peer_review.reflections.all())
+        < (in_peer_review.reflections.count())
+    )
+    assert set(drafting.findings.values_list("kind", flat=True)) == set(Finding.Kind.values)
+    assert drafting.reviewers_summary.text
+    assert in_peer_review.findings.count() == 0
+    assert SafeguardingNote.objects.get().review == drafting
+    assert drafting.events.filter(to_status="drafting").exists()

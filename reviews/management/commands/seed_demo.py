@@ -30,6 +30,7 @@ from assurance.models import (
 from reviews import allocation, self_assessment, workflow
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.evidence import add_evidence
+from reviews.management import demo_peer_review
 from reviews.models import (
     Assignment,
     Conflict,
@@ -209,7 +210,10 @@ ENROLMENTS = [
     ("Rowan Children's Home", "developmental-relational-framework", "untouched"),
     ("Fellside Approved Premises", "relational-environment-standards", "untouched"),
     ("Kestrel Court", "relational-environment-standards", "untouched"),
+    ("Tyne Bridge Wing", "developmental-relational-framework", "submitted"),
 ]
+# How far the peer review of each fully accepted team has got (in order of the reviews).
+PEER_REVIEW_STAGES = ["drafting", "peer_review"]
 # The reviewer pool: from each of these services, its lead (lead and peer reviewer), its staff
 # contributor (peer reviewer) and its contributor with lived experience (expert by experience).
 # None of them has a review waiting for a team in 2027, so no pair reviews each other.
@@ -345,6 +349,7 @@ class Command(BaseCommand):
         cycle = Cycle.objects.get(network=network, name=CYCLE_NAME)
         self.reviewer_pool(services, coordinator)
         self.allocate(cycle, coordinator)
+        self.peer_reviews(cycle, coordinator)
 
         first = slugify(services[0].name)
         self.print_logins(
@@ -422,8 +427,8 @@ class Command(BaseCommand):
 
     def allocate(self, cycle: Cycle, coordinator) -> None:
         """Teams for the cycle's submitted reviews, through reviews/allocation/: proposed,
-        confirmed, and partly answered. The first review's team accepts in full; on the second,
-        a peer declines and the lead has not answered yet."""
+        confirmed, and answered. The teams of the first reviews accept in full (one for each
+        of PEER_REVIEW_STAGES); on the last, a peer declines and the lead has not answered."""
         if Proposal.objects.filter(cycle=cycle).exists():
             return  # already allocated; the demo may have moved on since
         try:
@@ -438,7 +443,7 @@ class Command(BaseCommand):
         declined = False
         for assignment in sorted(created, key=lambda a: (a.review_id, a.role, a.pk)):
             person = assignment.reviewer.user
-            if assignment.review_id == reviews[0]:
+            if assignment.review_id in reviews[: len(PEER_REVIEW_STAGES)]:
                 allocation.respond(assignment, by=person, accept=True)
             elif assignment.role == ReviewerRole.PEER and not declined:
                 allocation.respond(assignment, by=person, accept=False, reason=DEMO_DECLINE)
@@ -446,8 +451,20 @@ class Command(BaseCommand):
             elif assignment.role != ReviewerRole.LEAD:
                 allocation.respond(assignment, by=person, accept=True)
 
+    def peer_reviews(self, cycle: Cycle, coordinator) -> None:
+        """Start the peer review of each review whose team has accepted in full, and play it
+        to its stage (reviews/management/demo_peer_review.py)."""
+        ready = [
+            review
+            for review in cycle.reviews.filter(status=Review.Status.SUBMITTED).order_by("pk")
+            if not workflow.check(review, workflow.find_move(review.status, "peer_review"))
+        ]
+        for review, stage in zip(ready, PEER_REVIEW_STAGES, strict=False):
+            workflow.transition(review, Review.Status.PEER_REVIEW, by=coordinator)
+            demo_peer_review.play(review, stage)
+
     def reviewer_logins(self, cycle: Cycle) -> list[tuple[str, str, str]]:
-        """A lead reviewer with an invitation waiting, and a reviewer on a complete team."""
+        """A lead reviewer with an invitation waiting, and the people of each peer review."""
         logins = []
         waiting = (
             Assignment.objects.filter(
@@ -465,22 +482,28 @@ class Command(BaseCommand):
                     f"an invitation to review {waiting.review.service} is waiting",
                 )
             )
-        accepted = (
-            Assignment.objects.filter(
-                review__cycle=cycle, role=ReviewerRole.PEER, status=Assignment.Status.ACCEPTED
-            )
-            .select_related("reviewer__user", "review__service")
-            .order_by("pk")
-            .first()
-        )
-        if accepted:
-            logins.append(
+        # For each review under way: its lead reviewer, a peer reviewer and the host's lead.
+        under_way = cycle.reviews.filter(
+            status__in=[Review.Status.PEER_REVIEW, Review.Status.DRAFTING]
+        ).select_related("service")
+        for review in under_way.order_by("pk"):
+            stage = review.get_status_display().lower()
+            accepted = {
+                a.role: a.reviewer.user.email
+                for a in review.assignments.filter(
+                    status=Assignment.Status.ACCEPTED
+                ).select_related("reviewer__user")
+            }
+            host = f"lead.{slugify(review.service.name)}@demo.example"
+            logins += [
+                ("Lead reviewer", accepted[ReviewerRole.LEAD], f"leads {review.service} ({stage})"),
                 (
                     "Peer reviewer",
-                    accepted.reviewer.user.email,
-                    f"on the team reviewing {accepted.review.service}",
-                )
-            )
+                    accepted[ReviewerRole.PEER],
+                    f"reviews {review.service} ({stage})",
+                ),
+                ("Host service lead", host, f"{review.service}, being reviewed ({stage})"),
+            ]
         return logins
 
     def self_assess(self, review: Review, stage: str, coordinator) -> None:
