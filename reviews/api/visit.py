@@ -33,7 +33,7 @@ from reviews.api.self_assessment import (
     with_etag,
 )
 from reviews.models import AgendaItem, Review, Visit
-from reviews.peer_review import access_for, visit_reviews
+from reviews.peer_review import access_for, calendar, visit_reviews
 from reviews.peer_review import visit as visit_actions
 from reviews.self_assessment import Invalid, StaleWrite
 
@@ -329,7 +329,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         filterset_class=None,
     )
     def calendar(self, request, pk=None) -> HttpResponse:
-        return visit_actions.calendar_download(self.get_object())
+        return calendar.calendar_download(self.get_object())
 
 
 class AgendaItemPagination(pagination.CursorPagination):

@@ -27,9 +27,9 @@ is updated by the lead reviewer, coordinators and the host's service lead.
 A part a person cannot read is 404 when it names one object (a team-only thread is not known
 to exist) and 403 when it is a whole section of a review they can see.
 
-The write paths live beside this module: visit.py, threads.py, reflections.py, findings.py
-(findings and the reviewers' summary) and safeguarding.py. Pages and the API call the same
-functions.
+The write paths live beside this module: visit.py (and calendar.py), threads.py, reflections.py,
+findings.py (findings and the reviewers' summary) and safeguarding.py. Pages and the API call
+the same functions.
 """
 
 from dataclasses import dataclass

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reviews.models import AgendaItem, Review, Visit
-from reviews.peer_review import Access, get_review_access, require
+from reviews.peer_review import Access, calendar, get_review_access, require
 from reviews.peer_review import visit as visit_actions
 from reviews.self_assessment import Invalid, StaleWrite
 from reviews.views.self_assessment import put_errors, with_version
@@ -123,7 +123,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_ics(request: HttpRequest, pk: int) -> HttpResponse:
     review, _access = _reader(request, pk)
     current = get_object_or_404(Visit.objects.select_related("review__service"), review=review)
-    return visit_actions.calendar_download(current)
+    return calendar.calendar_download(current)
 
 
 # Planning the visit ----------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied
 from assurance import roles
 from reviews.models import AgendaItem, Rating, Review, Visit
 from reviews.peer_review import visit as visit_actions
+from reviews.peer_review.calendar import calendar, calendar_download
 from reviews.peer_review.visit import (
     VisitClosed,
     add_agenda_item,
-    calendar,
     remove_agenda_item,
     save_visit,
     update_agenda_item,
@@ -663,7 +663,7 @@ def test_calendar_download_names_the_file_after_the_service(peer_review, lead_re
         pk=plan(peer_review, lead_reviewer).pk
     )
 
-    response = visit_actions.calendar_download(visit)
+    response = calendar_download(visit)
 
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert (
