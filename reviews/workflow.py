@@ -29,11 +29,14 @@ from reviews.models import (
     Action,
     ActionProgress,
     Reflection,
+    Report,
     Response,
     Review,
+    ReviewersSummary,
     ReviewEvent,
     Visit,
 )
+from reviews.report import accuracy, issuing
 
 Status = Review.Status
 
@@ -69,11 +72,15 @@ class Move:
     name: str
     sources: tuple[str, ...]
     target: str
-    permission: str
+    permission: str | tuple[str, ...]  # any one of them will do
     label: gettext_lazy
     guards: tuple[Guard, ...] = field(default=())
     note_required: bool = False
-    effects: tuple[Callable[[Review], None], ...] = field(default=())
+    effects: tuple[Callable[[Review, User], None], ...] = field(default=())
+
+    def allows(self, user: User, review: Review) -> bool:
+        perms = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(permissions.can(user, perm, review) for perm in perms)
 
 
 # Guards --------------------------------------------------------------------------------------
@@ -141,10 +148,24 @@ def every_standard_reflected(review: Review, note: str) -> list[Problem]:
     ]
 
 
+def draft_written(review: Review, note: str) -> list[Problem]:
+    problems = []
+    summary = ReviewersSummary.objects.filter(review=review).first()
+    if summary is None or not summary.text.strip():
+        problems.append(Problem(_("Write the reviewers' summary.")))
+    if not review.findings.exists():
+        problems.append(Problem(_("Write at least one finding.")))
+    return problems
+
+
+def accuracy_check_done(review: Review, note: str) -> list[Problem]:
+    return [Problem(message) for message in accuracy.open_problems(review)]
+
+
 # Effects -------------------------------------------------------------------------------------
 
 
-def prepare_reflections(review: Review) -> None:
+def prepare_reflections(review: Review, by: User) -> None:
     """A reflection to write for every standard of the review (kept if already there)."""
     Reflection.objects.bulk_create(
         [
@@ -153,6 +174,14 @@ def prepare_reflections(review: Review) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def issue_draft(review: Review, by: User) -> None:
+    issuing.issue_report(review, kind=Report.Kind.DRAFT, by=by)
+
+
+def issue_final(review: Review, by: User) -> None:
+    issuing.issue_report(review, kind=Report.Kind.FINAL, by=by)
 
 
 # The table -----------------------------------------------------------------------------------
@@ -201,6 +230,38 @@ MOVES: tuple[Move, ...] = (
         guards=(visit_recorded, every_standard_reflected),
     ),
     Move(
+        "issue_draft",
+        (Status.DRAFTING,),
+        Status.ACCURACY_CHECK,
+        "reviews.lead_review",
+        gettext_lazy("Issue the draft report for the accuracy check"),
+        guards=(draft_written,),
+        effects=(issue_draft,),
+    ),
+    Move(
+        "revise",
+        (Status.ACCURACY_CHECK,),
+        Status.DRAFTING,
+        "reviews.lead_review",
+        gettext_lazy("Revise the draft"),
+    ),
+    Move(
+        "publish",
+        (Status.ACCURACY_CHECK,),
+        Status.PUBLISHED,
+        "reviews.manage_review",
+        gettext_lazy("Publish the final report"),
+        guards=(accuracy_check_done,),
+        effects=(issue_final,),
+    ),
+    Move(
+        "close",
+        (Status.PUBLISHED,),
+        Status.CLOSED,
+        ("reviews.submit_review", "reviews.manage_review"),
+        gettext_lazy("Close the review"),
+    ),
+    Move(
         "withdraw",
         BEFORE_PUBLISHED,
         Status.WITHDRAWN,
@@ -218,11 +279,7 @@ def find_move(current: str, to: str) -> Move | None:
 
 def moves_for(review: Review, user: User) -> list[Move]:
     """The moves this person could ask for now (their guards may still say no)."""
-    return [
-        move
-        for move in MOVES
-        if review.status in move.sources and permissions.can(user, move.permission, review)
-    ]
+    return [move for move in MOVES if review.status in move.sources and move.allows(user, review)]
 
 
 def check(review: Review, move: Move, note: str = "") -> list[Problem]:
@@ -249,7 +306,7 @@ def transition(
             if to in Status.values
             else _("“%(target)s” is not a stage of a review.") % {"target": to},
         )
-    if not permissions.can(by, move.permission, locked):
+    if not move.allows(by, locked):
         raise TransitionError("forbidden", _("You cannot make this change to the review."))
     problems = check(locked, move, note)
     if problems:
@@ -260,7 +317,7 @@ def transition(
     locked.version += 1
     locked.save(update_fields=["status", "version"])
     for effect in move.effects:
-        effect(locked)
+        effect(locked, by)
     ReviewEvent.objects.create(
         review=locked, from_status=previous, to_status=move.target, actor=by, note=note.strip()
     )
@@ -295,6 +352,31 @@ def notify(review: Review, move: Move, by: User, note: str) -> None:
         body = _(
             "%(person)s returned the self-assessment for %(review)s so that you can add to it."
             "\n\nTheir note:\n%(note)s\n\n%(link)s"
+        )
+    elif move.name == "issue_draft":
+        recipients = _team_emails(review, (Membership.Role.SERVICE_LEAD,))
+        subject = _("Your draft report is ready for the accuracy check: %(service)s") % {
+            "service": review.service
+        }
+        body = _(
+            "%(person)s issued the draft report for %(review)s. Please read it, comment on "
+            "anything inaccurate, and agree it and its actions when you are ready.\n\n%(link)s"
+        )
+    elif move.name == "publish":
+        recipients = _team_emails(
+            review,
+            (
+                Membership.Role.SERVICE_LEAD,
+                Membership.Role.STAFF,
+                Membership.Role.LIVED_EXPERIENCE,
+            ),
+        )
+        subject = _("Your improvement report is published: %(service)s") % {
+            "service": review.service
+        }
+        body = _(
+            "%(person)s published the final report for %(review)s. The service lead can now "
+            "share it with commissioners.\n\n%(link)s"
         )
     elif move.name == "withdraw":
         recipients = _team_emails(review, (Membership.Role.SERVICE_LEAD,))

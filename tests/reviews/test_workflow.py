@@ -40,6 +40,15 @@ def test_the_table_holds_each_move_with_its_stages_and_permission():
         ("return", (Status.SUBMITTED,), Status.SELF_ASSESSMENT, "reviews.manage_review"),
         ("start_peer_review", (Status.SUBMITTED,), Status.PEER_REVIEW, "reviews.manage_review"),
         ("start_drafting", (Status.PEER_REVIEW,), Status.DRAFTING, "reviews.lead_review"),
+        ("issue_draft", (Status.DRAFTING,), Status.ACCURACY_CHECK, "reviews.lead_review"),
+        ("revise", (Status.ACCURACY_CHECK,), Status.DRAFTING, "reviews.lead_review"),
+        ("publish", (Status.ACCURACY_CHECK,), Status.PUBLISHED, "reviews.manage_review"),
+        (
+            "close",
+            (Status.PUBLISHED,),
+            Status.CLOSED,
+            ("reviews.submit_review", "reviews.manage_review"),
+        ),
         (
             "withdraw",
             (
