@@ -10,20 +10,25 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from guardian.shortcuts import assign_perm
 
-from assurance import invitations, roles
+from assurance import invitations, permissions, roles
 from assurance.models import Membership, Service
 from reviews.allocation import add_to_team, request_proposal, respond
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.evidence import add_evidence
 from reviews.models import (
+    Action,
     AgendaItem,
     Assignment,
     Comment,
     Conflict,
+    Cycle,
     Finding,
+    ReportShare,
     Review,
     ReviewerProfile,
+    ReviewersSummary,
     SafeguardingNote,
     Thread,
     Visit,
@@ -81,6 +86,16 @@ PEER_REVIEW_KINDS = (
     "safeguarding",
 )
 
+REPORT_KINDS = (
+    "accuracy_review",
+    "draft_report",
+    "accuracy_comment",
+    "published_review",
+    "final_report",
+    "action",
+    "share",
+)
+
 # Which named object is "own" and which "other" for each role, per kind of object.
 OWN = {
     "service": {"reviewer": "T", "lead_reviewer": "T", "default": "S"},
@@ -108,6 +123,9 @@ OWN = {
     # `lead_reviewer` are the team. A kind per object, each named <KIND>_S.
     **{kind: {"default": f"{kind.upper()}_S"} for kind in PEER_REVIEW_KINDS},
     "peer_review": {"default": "PS"},
+    # Reports (build_reports): each <KIND>_S, with the commissioner's own report the one shared
+    # with their body.
+    **{kind: {"default": f"{kind.upper()}_S"} for kind in REPORT_KINDS},
 }
 OTHER = {
     "service": {
@@ -161,6 +179,7 @@ OTHER = {
     # The same objects of U's review in network M: nobody in the cast is on its team.
     **{kind: {"default": f"{kind.upper()}_U"} for kind in PEER_REVIEW_KINDS},
     "peer_review": {"default": "PU"},
+    **{kind: {"default": f"{kind.upper()}_U"} for kind in REPORT_KINDS},
 }
 
 
@@ -299,6 +318,7 @@ def build_world() -> World:
             respond_by=date(2027, 2, 1),
         )
     build_peer_reviews(world, coordinator_m)
+    build_reports(world, coordinator_m)
 
     for key, profile_key, target, kind, declared_by in (
         ("X_reviewer", "P_reviewer", {"service": s}, "personal", world.people["reviewer"]),
@@ -448,3 +468,121 @@ def build_peer_reviews(world: World, coordinator_m) -> None:
             summary="A resident described a worrying contact outside the service.",
             raised_to="The service's safeguarding lead, in person",
         )
+
+
+def build_reports(world: World, coordinator_m) -> None:
+    """Reviews with reports, in both networks: one in the accuracy check and one published.
+
+    The cast's host people (service_lead, staff, lived_experience) also belong to services S2
+    (under accuracy check, cycle CR) and S3 (published, cycle CT), both reviewed by the same
+    team as PS; in network M, U2 (cycle CS) and U3 (cycle CV) are reviewed by U's team. Named
+    objects, suffix _S or _U: ACCURACY_REVIEW, DRAFT_REPORT (its draft, version 1, not
+    rendered), ACCURACY_COMMENT (by the host's service lead), PUBLISHED_REVIEW, FINAL_REPORT
+    (rendered, with its summary),
+    ACTION (on the published review) and SHARE (the published review shared with body B, or C
+    in network M).
+    """
+    from reviews.report import accuracy, issuing
+
+    people = world.people
+    version = world.objects["V"]
+    sides = {
+        "S": {
+            "network": world.objects["N"],
+            "coordinator": people["coordinator"],
+            "hosts": [
+                (people["service_lead"], Membership.Role.SERVICE_LEAD),
+                (people["staff"], Membership.Role.STAFF),
+                (people["lived_experience"], Membership.Role.LIVED_EXPERIENCE),
+            ],
+            "review": world.objects["PS"],
+            "body": world.objects["B"],
+            "cycles": ("Cycle CR", "Cycle CT"),
+        },
+        "U": {
+            "network": world.objects["M"],
+            "coordinator": coordinator_m,
+            "hosts": [(world.objects["member_U"].user, Membership.Role.SERVICE_LEAD)],
+            "review": world.objects["PU"],
+            "body": world.objects["C"],
+            "cycles": ("Cycle CS", "Cycle CV"),
+        },
+    }
+    for key, side in sides.items():
+        network, coordinator = side["network"], side["coordinator"]
+        host_lead = side["hosts"][0][0]
+        team = [
+            (a.reviewer.user, a.role)
+            for a in side["review"].assignments.filter(status=Assignment.Status.ACCEPTED)
+        ]
+        lead = next(user for user, role in team if role == "lead")
+        for number, (stage, cycle_name) in enumerate(
+            zip(("accuracy_check", "published"), side["cycles"], strict=True), start=2
+        ):
+            cycle = Cycle.objects.filter(network=network, name=cycle_name).first() or open_cycle(
+                network=network,
+                name=cycle_name,
+                versions=[version],
+                **default_dates(network, date(2029, 1, 1)),
+            )
+            service = ServiceFactory(network=network, name=f"Service {key}{number}")
+            for person, role in side["hosts"]:
+                roles.join_service(person, service, role)
+            review = enrol(cycle, service, version, by=coordinator)
+            for response in review.responses.all():
+                save_response(
+                    response, by=host_lead, expected_version=response.version, rating="met"
+                )
+            transition(review, Review.Status.SUBMITTED, by=host_lead)
+            for user, role in team:
+                assignment, check = add_to_team(review, user.reviewer_profile, role, by=coordinator)
+                assert assignment is not None, check.refusals
+                respond(assignment, by=user, accept=True)
+            transition(review, Review.Status.PEER_REVIEW, by=coordinator)
+            Visit.objects.create(
+                review=review, mode=Visit.Mode.VIRTUAL, starts_on=cycle.visits_from
+            )
+            review.reflections.update(rating="met", agreement="agrees")
+            transition(review, Review.Status.DRAFTING, by=lead)
+            finding = Finding.objects.create(
+                review=review, kind=Finding.Kind.STRENGTH, title="Residents lead", created_by=lead
+            )
+            ReviewersSummary.objects.create(review=review, text="A warm place.", updated_by=lead)
+            action = Action.objects.create(
+                review=review, title="Ask night staff what would help", owner_role="Service lead"
+            )
+            action.findings.add(finding)
+            transition(review, Review.Status.ACCURACY_CHECK, by=lead)
+            draft = issuing.latest_draft(review)
+            comment = accuracy.add_accuracy_comment(
+                draft, by=host_lead, anchor=f"finding:{finding.pk}", kind="factual", body="Daily."
+            )
+            if stage == "accuracy_check":
+                world.objects.update(
+                    {
+                        f"ACCURACY_REVIEW_{key}": review,
+                        f"DRAFT_REPORT_{key}": draft,
+                        f"ACCURACY_COMMENT_{key}": comment,
+                    }
+                )
+                continue
+            accuracy.answer_accuracy_comment(comment, by=lead, answer="accepted")
+            accuracy.agree_draft(draft, by=host_lead)
+            transition(review, Review.Status.PUBLISHED, by=coordinator)
+            final = issuing.current_final(review)
+            # The render tasks would run after the commit; the world is never committed.
+            for job in final.render_jobs.all():
+                issuing.render_report.call(job.pk)
+            final.refresh_from_db()
+            share = ReportShare.objects.create(
+                review=review, body=side["body"], granted_by=host_lead
+            )
+            assign_perm("reviews.view_report", permissions.body_commissioners(side["body"]), final)
+            world.objects.update(
+                {
+                    f"PUBLISHED_REVIEW_{key}": review,
+                    f"FINAL_REPORT_{key}": final,
+                    f"ACTION_{key}": action,
+                    f"SHARE_{key}": share,
+                }
+            )
