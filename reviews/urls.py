@@ -215,4 +215,7 @@ urlpatterns = [
         safeguarding_views.safeguarding_detail,
         name="safeguarding_detail",
     ),
+    # -- reports: pages (reviews/views/reports.py) --
+    # -- reports: actions and sharing (reviews/views/actions.py, reviews/views/sharing.py) --
+    # -- reports: learning (reviews/views/learning.py) --
 ]

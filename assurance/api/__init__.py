@@ -73,3 +73,6 @@ router.register(
 router.register(
     "safeguarding-notes", findings_api.SafeguardingNoteViewSet, basename="safeguarding-note"
 )
+# -- reports: pages (reviews/api/reports.py) --
+# -- reports: actions and sharing (reviews/api/actions.py) --
+# -- reports: learning (reviews/api/learning.py) --

@@ -275,6 +275,10 @@ from tests.matrix.routes_self_assessment import SELF_ASSESSMENT_ROUTES  # noqa: 
 from tests.matrix.routes_threads import THREADS_ROUTES  # noqa: E402
 from tests.matrix.routes_visit import VISIT_ROUTES  # noqa: E402
 
+# -- reports: pages --
+# -- reports: actions and sharing --
+# -- reports: learning --
+
 ROUTES += (
     REVIEW_ROUTES
     + CYCLE_ROUTES
