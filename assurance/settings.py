@@ -217,6 +217,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = FRAMEWORK_MAX_UPLOAD_BYTES + 1024 * 1024
 # DATA_UPLOAD_MAX_MEMORY_SIZE; files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled to a
 # temporary file while the request is read, then checked and refused before anything is stored.
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# The longest one PDF render may take in the task worker before it is stopped and marked failed.
+REPORT_RENDER_SECONDS = env_int("REPORT_RENDER_SECONDS", 120)
 
 # Background tasks: the Django Tasks API with the database backend and its db_worker.
 TASKS = {

@@ -29,7 +29,11 @@ from assurance.models import User
 from assurance.tasks import task
 from reviews.allocation.teams import review_lead, review_team
 from reviews.models import RenderJob, Report, ReportShare, Review
-from reviews.report.context import build_report_context, build_summary_context
+from reviews.report.context import build_report_context
+from reviews.report.summary import build_summary_context
+
+# Where a final report's snapshot keeps its commissioner summary.
+SUMMARY_KEY = "commissioner_summary"
 
 
 class ReportError(Exception):
@@ -67,13 +71,15 @@ def issue_report(
         Review.objects.select_for_update().get(pk=review.pk)
         latest = Report.objects.filter(review=review).aggregate(n=Max("number"))["n"] or 0
         issued_at = timezone.now()
+        snapshot = build_report_context(review, kind=kind, number=latest + 1, issued_at=issued_at)
+        if kind == Report.Kind.FINAL:
+            # Frozen with the report, so the summary never changes after publication either.
+            snapshot[SUMMARY_KEY] = build_summary_context(review, snapshot)
         report = Report.objects.create(
             review=review,
             number=latest + 1,
             kind=kind,
-            snapshot=build_report_context(
-                review, kind=kind, number=latest + 1, issued_at=issued_at
-            ),
+            snapshot=snapshot,
             issued_by=by,
             issued_at=issued_at,
             supersedes=supersedes,
@@ -140,8 +146,9 @@ def render_report(job_id: int) -> str:
     report = job.report
     try:
         if job.what == RenderJob.What.SUMMARY:
-            snapshot = build_summary_context(report.review, report.snapshot)
-            data = render_pdf_with_limit(snapshot, document="summary", seconds=render_seconds())
+            data = render_pdf_with_limit(
+                report.snapshot[SUMMARY_KEY], document="summary", seconds=render_seconds()
+            )
         else:
             data = render_pdf_with_limit(
                 report.snapshot, document="report", seconds=render_seconds()
