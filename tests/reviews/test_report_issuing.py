@@ -225,3 +225,30 @@ def test_close_is_for_the_service_lead_or_a_coordinator(published, staff, servic
     transition(published, Status.CLOSED, by=service_lead)
 
     assert Review.objects.get(pk=published.pk).status == Status.CLOSED
+
+
+def test_nobody_comments_or_edits_a_comment_once_the_report_is_published(
+    drafting, lead_reviewer, reviewer, service_lead, coordinator
+):
+    from reviews.models import Thread
+    from reviews.peer_review import threads
+
+    thread = threads.start_thread(
+        drafting,
+        by=reviewer,
+        visibility=Thread.Visibility.SHARED,
+        title="Night staff",
+        body="How do night staff join in?",
+    )
+    comment = thread.comments.get()
+    transition(drafting, Status.ACCURACY_CHECK, by=lead_reviewer)
+    accuracy.agree_draft(issuing.latest_draft(drafting), by=service_lead)
+    transition(drafting, Status.PUBLISHED, by=coordinator)
+
+    with pytest.raises(threads.ThreadsClosed, match="published"):
+        threads.add_comment(thread, by=reviewer, body="One more thought.")
+    with pytest.raises(threads.ThreadsClosed):
+        threads.edit_comment(comment, by=reviewer, body="Changed after publication.")
+    assert list(thread.comments.values_list("body", "edited_at")) == [
+        ("How do night staff join in?", None)
+    ]
