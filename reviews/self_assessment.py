@@ -14,7 +14,7 @@ Who may write is checked before these functions are called (reviews/permissions.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -177,12 +177,22 @@ def remove_perspective(perspective: Perspective, *, by: User, expected_version: 
             raise StaleWrite(current)
 
 
+def last_cycles_actions(review: Review) -> QuerySet:
+    """The actions of the service's last review that this review reports on. Only an agreed
+    action plan counts: the last review must be published (or closed), not still a draft."""
+    # Without a last review this finds nothing, in the same one query.
+    return Action.objects.filter(
+        review_id=review.previous_id,
+        review__status__in=(Review.Status.PUBLISHED, Review.Status.CLOSED),
+    )
+
+
 def record_action_progress(
     action: Action, review: Review, *, by: User, note: str, status: str
 ) -> ActionProgress:
     """Say how one of last cycle's actions has gone, as part of this review."""
     ensure_editable(review)
-    if action.review_id != review.previous_id:
+    if not last_cycles_actions(review).filter(pk=action.pk).exists():
         raise Invalid({"action": _("This action does not belong to this service's last review.")})
     errors = {}
     if not note.strip():
@@ -196,7 +206,13 @@ def record_action_progress(
         progress = ActionProgress.objects.create(
             action=action, review=review, note=note.strip(), status=status, by=by
         )
-        Action.objects.filter(pk=action.pk).update(status=status)
+        # The same fields as progress recorded after publication (reviews/report/actions.py).
+        Action.objects.filter(pk=action.pk).update(
+            status=status,
+            dropped_reason=note.strip() if status == Action.Status.DROPPED else "",
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
     return progress
 
 

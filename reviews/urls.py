@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from reviews.views import actions as action_views
 from reviews.views import allocation as allocation_views
 from reviews.views import (
     cycles,
@@ -14,7 +15,10 @@ from reviews.views import (
     voice,
 )
 from reviews.views import findings as finding_views
+from reviews.views import learning as learning_views
+from reviews.views import reports as report_views
 from reviews.views import safeguarding as safeguarding_views
+from reviews.views import sharing as sharing_views
 from reviews.views import threads as thread_views
 from reviews.views import visit as visit_views
 
@@ -216,6 +220,97 @@ urlpatterns = [
         name="safeguarding_detail",
     ),
     # -- reports: pages (reviews/views/reports.py) --
+    path("reviews/<int:pk>/reports/", report_views.report_list, name="report_list"),
+    path(
+        "reviews/<int:pk>/reports/readers/",
+        report_views.report_readers,
+        name="report_readers",
+    ),
+    path(
+        "reviews/<int:pk>/reports/correct/",
+        report_views.report_correct,
+        name="report_correct",
+    ),
+    path(
+        "reviews/<int:pk>/reports/<int:report_pk>/",
+        report_views.report_detail,
+        name="report_detail",
+    ),
+    path(
+        "reviews/<int:pk>/reports/<int:report_pk>/pdf/",
+        report_views.report_pdf,
+        name="report_pdf",
+    ),
+    path(
+        "reviews/<int:pk>/reports/<int:report_pk>/summary.pdf",
+        report_views.report_summary_pdf,
+        name="report_summary_pdf",
+    ),
+    path(
+        "reviews/<int:pk>/reports/<int:report_pk>/comments/",
+        report_views.accuracy_comment_add,
+        name="accuracy_comment_add",
+    ),
+    path(
+        "reviews/<int:pk>/reports/<int:report_pk>/agree/",
+        report_views.report_agree,
+        name="report_agree",
+    ),
+    path(
+        "reviews/<int:pk>/accuracy-comments/<int:comment_pk>/answer/",
+        report_views.accuracy_comment_answer,
+        name="accuracy_comment_answer",
+    ),
+    path(
+        "reviews/<int:pk>/render-jobs/<int:job_pk>/status/",
+        report_views.render_status,
+        name="render_status",
+    ),
+    path(
+        "reviews/<int:pk>/render-jobs/<int:job_pk>/retry/",
+        report_views.render_retry,
+        name="render_retry",
+    ),
     # -- reports: actions and sharing (reviews/views/actions.py, reviews/views/sharing.py) --
+    path("reviews/<int:pk>/actions/", action_views.action_list, name="action_list"),
+    path("reviews/<int:pk>/actions/add/", action_views.action_add, name="action_add"),
+    path(
+        "reviews/<int:pk>/actions/<int:action_pk>/",
+        action_views.action_edit,
+        name="action_edit",
+    ),
+    path(
+        "reviews/<int:pk>/actions/<int:action_pk>/remove/",
+        action_views.action_remove,
+        name="action_remove",
+    ),
+    path(
+        "reviews/<int:pk>/actions/<int:action_pk>/progress/",
+        action_views.action_progress,
+        name="action_progress",
+    ),
+    path("services/<int:service_pk>/actions.csv", action_views.action_csv, name="action_csv"),
+    path("reviews/<int:pk>/sharing/", sharing_views.share_list, name="share_list"),
+    path(
+        "reviews/<int:pk>/sharing/<int:share_pk>/revoke/",
+        sharing_views.share_revoke,
+        name="share_revoke",
+    ),
     # -- reports: learning (reviews/views/learning.py) --
+    path("cycles/<int:pk>/learning/", learning_views.learning_report, name="learning_report"),
+    path(
+        "cycles/<int:pk>/learning/pdf/",
+        learning_views.learning_pdf_request,
+        name="learning_pdf_request",
+    ),
+    path(
+        "cycles/<int:pk>/learning/pdf/<int:job_pk>/",
+        learning_views.learning_pdf,
+        name="learning_pdf",
+    ),
+    path(
+        "cycles/<int:pk>/learning/pdf/<int:job_pk>/status/",
+        learning_views.learning_pdf_status,
+        name="learning_pdf_status",
+    ),
 ]

@@ -37,6 +37,7 @@ from reviews.models import (
     Visit,
 )
 from reviews.report import accuracy, issuing
+from reviews.self_assessment import last_cycles_actions
 
 Status = Review.Status
 
@@ -104,12 +105,8 @@ def every_standard_answered(review: Review, note: str) -> list[Problem]:
 
 def last_cycles_actions_updated(review: Review, note: str) -> list[Problem]:
     """Every action left open by the previous review needs a progress note in this one."""
-    if review.previous_id is None:
-        return []
     reported = ActionProgress.objects.filter(review=review).values("action_id")
-    missing = Action.objects.filter(review_id=review.previous_id, status__in=Action.OPEN).exclude(
-        pk__in=reported
-    )
+    missing = last_cycles_actions(review).filter(status__in=Action.OPEN).exclude(pk__in=reported)
     return [
         Problem(
             _("Last review's action “%(title)s”: say how it has gone") % {"title": action.title},

@@ -11,11 +11,14 @@ from rest_framework import routers
 
 from assurance.api.network import CommissioningBodyViewSet, OrganisationViewSet, ServiceViewSet
 from assurance.api.people import InvitationViewSet, MembershipViewSet, MeView
+from reviews.api import actions as actions_api
 from reviews.api import allocation as allocation_api
 from reviews.api import cycle as review_api
 from reviews.api import evidence as evidence_api
 from reviews.api import findings as findings_api
+from reviews.api import learning as learning_api
 from reviews.api import reflections as reflections_api
+from reviews.api import reports as reports_api
 from reviews.api import self_assessment as self_assessment_api
 from reviews.api import threads as threads_api
 from reviews.api import visit as visit_api
@@ -74,5 +77,13 @@ router.register(
     "safeguarding-notes", findings_api.SafeguardingNoteViewSet, basename="safeguarding-note"
 )
 # -- reports: pages (reviews/api/reports.py) --
+router.register("reports", reports_api.ReportViewSet, basename="report")
+router.register("render-jobs", reports_api.RenderJobViewSet, basename="render-job")
+router.register(
+    "accuracy-comments", reports_api.AccuracyCommentViewSet, basename="accuracy-comment"
+)
 # -- reports: actions and sharing (reviews/api/actions.py) --
+router.register("actions", actions_api.ActionViewSet, basename="action")
+router.register("shares", actions_api.ShareViewSet, basename="share")
 # -- reports: learning (reviews/api/learning.py) --
+router.register("learning-reports", learning_api.LearningReportViewSet, basename="learning-report")

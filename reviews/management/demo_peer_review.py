@@ -1,6 +1,7 @@
 """The demo's peer reviews, played through the peer review's write paths (reviews/peer_review/).
 
-`seed_demo` calls `play(review, stage)` for each review whose team has accepted: the lead
+`seed_demo` calls `play(review, stage)` for each review whose team has accepted (and
+reviews/management/demo_reports.py for the reviews it takes on to a report): the lead
 reviewer and the host's service lead plan the visit, the team and the host talk in team-only and
 shared threads, the team records its reflections, and for `drafting` the lead writes findings
 and the reviewers' summary and starts drafting. Nothing here writes a model directly.
@@ -22,7 +23,8 @@ from reviews.models import (
     Thread,
     Visit,
 )
-from reviews.peer_review import findings, reflections, safeguarding, threads, visit
+from reviews.peer_review import findings, reflections, threads, visit
+from reviews.peer_review import safeguarding as safeguarding_notes
 
 AGENDA = [
     (time(9, 30), time(10, 0), "Welcome and introductions", AgendaItem.Meets.LEADERS),
@@ -98,8 +100,20 @@ SUMMARY = (
 )
 
 
-def play(review: Review, stage: str) -> None:
-    """Bring `review` (in peer review, team accepted) to `stage`: peer_review or drafting."""
+def play(
+    review: Review,
+    stage: str,
+    *,
+    found: list[tuple[str, str, str]] = FINDINGS,
+    summary: str = SUMMARY,
+    safeguarding: bool = True,
+) -> dict:
+    """Bring `review` (in peer review, team accepted) to `stage`: peer_review or drafting.
+
+    For drafting, the lead writes the findings `found` ((kind, title, text), linked in turn to
+    the framework's first standards) and the reviewers' `summary`; a peer reviewer raises a
+    safeguarding note unless `safeguarding` is False. Returns the people who played it:
+    "lead", "peer", "expert" (the team) and "host" (the service lead)."""
     team = {
         a.role: a.reviewer.user
         for a in review.assignments.filter(status=Assignment.Status.ACCEPTED).select_related(
@@ -123,8 +137,9 @@ def play(review: Review, stage: str) -> None:
     _talk(review, people)
     _reflect(review, people, every=stage == "drafting")
     if stage == "drafting":
-        _find(review, people)
+        _find(review, people, found, summary, safeguarding=safeguarding)
         workflow.transition(review, Review.Status.DRAFTING, by=people["lead"])
+    return people
 
 
 def _plan_visit(review: Review, people: dict) -> None:
@@ -203,9 +218,9 @@ def _reflect(review: Review, people: dict, *, every: bool) -> None:
         )
 
 
-def _find(review: Review, people: dict) -> None:
-    standards = list(review.framework_version.standards.order_by("order")[:4])
-    for (kind, title, body), standard in zip(FINDINGS, standards, strict=False):
+def _find(review: Review, people: dict, found: list, summary: str, *, safeguarding: bool) -> None:
+    standards = list(review.framework_version.standards.order_by("order", "pk")[: len(found)])
+    for (kind, title, body), standard in zip(found, standards, strict=False):
         findings.add_finding(
             review,
             by=people["lead"],
@@ -215,8 +230,10 @@ def _find(review: Review, people: dict) -> None:
             standards=[standard],
             domains=[standard.domain],
         )
-    findings.save_summary(review, by=people["lead"], expected_version=None, text=SUMMARY)
-    note = safeguarding.raise_note(
+    findings.save_summary(review, by=people["lead"], expected_version=None, text=summary)
+    if not safeguarding:
+        return
+    note = safeguarding_notes.raise_note(
         review,
         by=people["peer"],
         summary=(
@@ -225,7 +242,7 @@ def _find(review: Review, people: dict) -> None:
         ),
         raised_to="The shift lead, in person, on the day",
     )
-    safeguarding.update_note(
+    safeguarding_notes.update_note(
         note,
         by=people["host"],
         status=SafeguardingNote.Status.PASSED_ON,

@@ -9,6 +9,7 @@ class AccessLog(models.Model):
     class Kind(models.TextChoices):
         EVIDENCE = "evidence", "Evidence file"
         REPORT = "report", "Report"
+        SUMMARY = "summary", "Commissioner summary of a report"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

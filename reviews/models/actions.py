@@ -34,7 +34,8 @@ class Action(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["due_on", "pk"]
+        # Actions without a due date last, on every database.
+        ordering = [models.F("due_on").asc(nulls_last=True), "pk"]
 
     def __str__(self) -> str:
         return self.title

@@ -52,6 +52,7 @@ from reviews.models import (
     ReviewersSummary,
     Visit,
 )
+from reviews.self_assessment import last_cycles_actions
 from standards.models import Domain, Standard
 
 # The shape of the snapshot. A renderer reading an older snapshot can tell it apart.
@@ -177,15 +178,13 @@ def _load(review: Review, number: int) -> dict:
             AgendaItem.objects.filter(visit__review=review).order_by("day", "starts_at", "pk")
         ),
         # Runs (and finds nothing) without a previous review, so the count of queries is constant.
-        "previous_actions": list(
-            Action.objects.filter(review_id=review.previous_id).order_by("due_on", "pk")
-        ),
+        "previous_actions": list(last_cycles_actions(review)),
         "progress": list(
             ActionProgress.objects.filter(review=review, action__review_id=review.previous_id)
             .order_by("at", "pk")
             .values("action_id", "note", "status", "at")
         ),
-        "actions": list(Action.objects.filter(review=review).order_by("due_on", "pk")),
+        "actions": list(Action.objects.filter(review=review)),
         "action_standards": list(action_standards.values_list("action_id", "standard_id")),
         "action_findings": list(
             Action.findings.through.objects.filter(action__review=review).values_list(

@@ -31,8 +31,14 @@ from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = {"report": "reviews/pdf/report.html", "summary": "reviews/pdf/summary.html"}
+TEMPLATES = {
+    "report": "reviews/pdf/report.html",
+    "summary": "reviews/pdf/summary.html",
+    "learning": "reviews/pdf/learning.html",  # the network learning report (learning.py)
+}
 STYLESHEET = "css/print/report.css"
+# Documents with a stylesheet of their own (each builds on report.css).
+STYLESHEETS = {"learning": "css/print/learning.css"}
 # What a print template may load: stylesheets, pictures and fonts. Nothing else is read.
 FETCHABLE = {
     ".css": "text/css",
@@ -147,7 +153,7 @@ def _html(snapshot: dict, document: str, stylesheet: str) -> str:
 
 def render_html(snapshot: dict, *, document: str = "report") -> str:
     """The report or summary as an HTML page, for the preview in the browser."""
-    return _html(snapshot, document, static(STYLESHEET))
+    return _html(snapshot, document, static(STYLESHEETS.get(document, STYLESHEET)))
 
 
 def render_pdf(snapshot: dict, *, document: str = "report") -> bytes:
@@ -157,7 +163,7 @@ def render_pdf(snapshot: dict, *, document: str = "report") -> bytes:
 
     # The stylesheet is linked by its unhashed name under STATIC_URL; `fetch_static` reads it
     # from the static folders, so rendering needs neither collectstatic nor a web server.
-    html = _html(snapshot, document, settings.STATIC_URL + STYLESHEET)
+    html = _html(snapshot, document, settings.STATIC_URL + STYLESHEETS.get(document, STYLESHEET))
     return weasyprint.HTML(string=html, base_url="file:///", url_fetcher=_url_fetcher()).write_pdf(
         pdf_variant="pdf/ua-1"
     )

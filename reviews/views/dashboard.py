@@ -12,7 +12,18 @@ from django.utils import timezone
 from assurance import permissions
 from assurance.models import CommissionerMembership, Membership
 from reviews import self_assessment
-from reviews.models import Assignment, Cycle, Response, Review, ReviewerProfile, Visit
+from reviews.models import (
+    Action,
+    Assignment,
+    Cycle,
+    Report,
+    ReportShare,
+    Response,
+    Review,
+    ReviewerProfile,
+    Visit,
+)
+from reviews.report.actions import AGREED_STAGES, overdue
 
 
 def _latest_review(field: str):
@@ -66,6 +77,64 @@ def _visit_of(review: Review) -> Visit | None:
         return None
 
 
+def _final(field: str, newest: bool = True):
+    """The given field of the review's newest (or first) final report."""
+    return Subquery(
+        Report.objects.filter(review=OuterRef("review_id"), kind=Report.Kind.FINAL)
+        .order_by("-number" if newest else "number")
+        .values(field)[:1]
+    )
+
+
+def _overdue_by_service(service_ids: list[int], today) -> dict[int, list[Action]]:
+    """The open actions past their due date of the services' published reviews, one query."""
+    if not service_ids:
+        return {}
+    found: dict[int, list[Action]] = {}
+    actions = overdue(
+        Action.objects.filter(review__service_id__in=service_ids, review__status__in=AGREED_STAGES),
+        today,
+    ).select_related("review__cycle")
+    for action in actions.order_by(*Action._meta.ordering):
+        found.setdefault(action.review.service_id, []).append(action)
+    return found
+
+
+def _shared_reports(roles: list, today) -> None:
+    """Each commissioner role's `shares`: the reports shared with its body now, each with its
+    final report and the progress of its actions, in one query for all the bodies."""
+    counts = {
+        f"actions_{status}": Count("review__actions", filter=Q(review__actions__status=status))
+        for status in Action.Status.values
+    }
+    shares = (
+        ReportShare.objects.filter(
+            revoked_at__isnull=True, body_id__in=[role.body_id for role in roles]
+        )
+        .select_related("review__service", "review__cycle")
+        .annotate(
+            final_id=_final("pk"),
+            final_pdf=_final("sha256"),
+            final_summary=_final("summary_sha256"),
+            published_at=_final("issued_at", newest=False),
+            actions_total=Count("review__actions"),
+            actions_overdue=Count(
+                "review__actions",
+                filter=Q(
+                    review__actions__status__in=Action.OPEN, review__actions__due_on__lt=today
+                ),
+            ),
+            **counts,
+        )
+        .order_by("review__service__name", "-review__cycle__opens_on", "pk")
+    )
+    by_body: dict[int, list[ReportShare]] = {}
+    for share in shares:
+        by_body.setdefault(share.body_id, []).append(share)
+    for role in roles:
+        role.shares = by_body.get(role.body_id, [])
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("account_login")
@@ -103,6 +172,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(answered=_answered("review_id"), standards=_total("review_id"))
         .order_by("service__name")
     )
+    memberships = list(memberships)
+    today = timezone.localdate()
+    overdue_actions = _overdue_by_service([m.service_id for m in memberships], today)
+    for membership in memberships:
+        membership.overdue_actions = overdue_actions.get(membership.service_id, [])
     networks = permissions.coordinated_networks(user).annotate(
         service_count=Count("services", filter=Q(services__active=True), distinct=True),
         body_count=Count("commissioning_bodies", distinct=True),
@@ -120,12 +194,14 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-opens_on")
     )
-    bodies = (
+    bodies = list(
         CommissionerMembership.objects.active()
         .filter(user=user)
         .select_related("body__network")
         .order_by("body__name")
     )
+    if bodies:
+        _shared_reports(bodies, today)
     # Reviewing: one query for the profile, one for the places; the same for any number.
     reviewer_profile = ReviewerProfile.objects.filter(user=user).first()
     places = (

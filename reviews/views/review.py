@@ -14,6 +14,7 @@ from reviews import self_assessment, workflow
 from reviews.models import Review
 from reviews.peer_review import Access, access_for
 from reviews.permissions import get_review_for_user
+from reviews.views.reports import report_panel
 
 
 def problem_links(
@@ -100,6 +101,7 @@ def _page(
             "problems": problem_links(review, problems or [], move),
             "returned_note": _latest_return_note(review),
             "peer_review_links": peer_review_links(review, access),
+            "report_panel": report_panel(request.user, review),
         },
         status=status,
     )

@@ -142,7 +142,8 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
     actions_waiting = 0
     if review.previous_id:
         actions_waiting = (
-            Action.objects.filter(review_id=review.previous_id, status__in=Action.OPEN)
+            self_assessment.last_cycles_actions(review)
+            .filter(status__in=Action.OPEN)
             .exclude(pk__in=ActionProgress.objects.filter(review=review).values("action_id"))
             .count()
         )
@@ -385,9 +386,7 @@ def previous_actions(request: HttpRequest, pk: int) -> HttpResponse:
         action_pk = request.POST.get("action", "")
         if review.previous_id is None or not action_pk.isdigit():
             raise Http404
-        action = get_object_or_404(
-            Action.objects.filter(review_id=review.previous_id), pk=action_pk
-        )
+        action = get_object_or_404(self_assessment.last_cycles_actions(review), pk=action_pk)
         bound = ActionProgressForm(request.POST, prefix=ActionProgressForm.prefix_for(action))
         refused = refusal(review)
         status = 409 if refused else 400
@@ -411,7 +410,7 @@ def previous_actions(request: HttpRequest, pk: int) -> HttpResponse:
     actions = []
     if review.previous_id:
         actions = list(
-            Action.objects.filter(review_id=review.previous_id)
+            self_assessment.last_cycles_actions(review)
             .filter(Q(status__in=Action.OPEN) | Q(progress__review=review))
             .distinct()
             .prefetch_related(
@@ -422,7 +421,7 @@ def previous_actions(request: HttpRequest, pk: int) -> HttpResponse:
                     ),
                 )
             )
-            .order_by("due_on", "pk")
+            .order_by(*Action._meta.ordering)
         )
     items = []
     for action in actions:

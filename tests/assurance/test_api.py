@@ -121,10 +121,20 @@ def service_fields(service: Service, **changes) -> dict:
 
 # Every route --------------------------------------------------------------------------------
 
-LIST_ROUTES = [f"/api/v1/{prefix}/" for prefix, _viewset, _basename in router.registry]
+LIST_ROUTES = [
+    f"/api/v1/{prefix}/"
+    for prefix, viewset, _basename in router.registry
+    if hasattr(viewset, "list")
+]
+# Resources read one at a time (no list): their detail route, with an id that may not exist.
+DETAIL_ONLY_ROUTES = [
+    f"/api/v1/{prefix}/1/"
+    for prefix, viewset, _basename in router.registry
+    if not hasattr(viewset, "list")
+]
 
 
-@pytest.mark.parametrize("url", [*LIST_ROUTES, "/api/v1/me/"])
+@pytest.mark.parametrize("url", [*LIST_ROUTES, *DETAIL_ONLY_ROUTES, "/api/v1/me/"])
 def test_every_route_refuses_unauthenticated_requests(client, db, url):
     response = client.get(url)
 

@@ -63,8 +63,14 @@ def _own_comment(review: Review, email: str) -> int | None:
     )
 
 
-def _side(name: str, lead: str, peer: str, domain: str) -> Side:
+def _side(name: str, domain: str) -> Side:
+    """The review of `name`, with its team as the matcher chose it (the choice can change with
+    the database's ids, so it is read, not assumed)."""
     review = Review.objects.get(service__name=name)
+    accepted = review.assignments.filter(status="accepted").select_related("reviewer__user")
+    lead = accepted.get(role="lead").reviewer.user.email
+    # The peer reviewer who started the demo's threads (and raised its safeguarding note).
+    peer = review.threads.select_related("started_by").order_by("pk").first().started_by.email
     slug = name.lower().replace(" ", "-")
     host_lead, host_staff = f"lead.{slug}@demo.example", f"staff.{slug}@demo.example"
     team = review.threads.filter(visibility=Thread.Visibility.TEAM).order_by("pk").first()
@@ -119,18 +125,8 @@ def sides(transactional_db) -> dict[str, Side]:
         stdout=io.StringIO(),
     )
     call_command("seed_demo", stdout=io.StringIO())
-    willows = _side(
-        "The Willows Community",
-        lead="lead.holme-wing-pipe@demo.example",
-        peer="staff.rowan-childrens-home@demo.example",
-        domain="ATT",
-    )
-    quayside = _side(
-        "Quayside Hostel",
-        lead="lead.rowan-childrens-home@demo.example",
-        peer="lead.kestrel-court@demo.example",
-        domain="BEL",
-    )
+    willows = _side("The Willows Community", domain="ATT")
+    quayside = _side("Quayside Hostel", domain="BEL")
     assert willows.review.status == Review.Status.PEER_REVIEW
     assert quayside.review.status == Review.Status.DRAFTING
     return {"willows": willows, "quayside": quayside}

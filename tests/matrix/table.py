@@ -276,8 +276,19 @@ from tests.matrix.routes_threads import THREADS_ROUTES  # noqa: E402
 from tests.matrix.routes_visit import VISIT_ROUTES  # noqa: E402
 
 # -- reports: pages --
+# isort: split
+from tests.matrix.routes_reports import REPORT_ROUTES  # noqa: E402
+
+ROUTES += REPORT_ROUTES
 # -- reports: actions and sharing --
+# isort: split
+from tests.matrix.routes_actions import ACTIONS_ROUTES  # noqa: E402
+
+ROUTES += ACTIONS_ROUTES
 # -- reports: learning --
+from tests.matrix.routes_learning import LEARNING_ROUTES  # noqa: E402
+
+ROUTES += LEARNING_ROUTES
 
 ROUTES += (
     REVIEW_ROUTES

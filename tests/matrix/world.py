@@ -10,9 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from guardian.shortcuts import assign_perm
 
-from assurance import invitations, permissions, roles
+from assurance import invitations, roles
 from assurance.models import Membership, Service
 from reviews.allocation import add_to_team, request_proposal, respond
 from reviews.cycles import default_dates, enrol, open_cycle
@@ -25,7 +24,6 @@ from reviews.models import (
     Conflict,
     Cycle,
     Finding,
-    ReportShare,
     Review,
     ReviewerProfile,
     ReviewersSummary,
@@ -482,7 +480,7 @@ def build_reports(world: World, coordinator_m) -> None:
     ACTION (on the published review) and SHARE (the published review shared with body B, or C
     in network M).
     """
-    from reviews.report import accuracy, issuing
+    from reviews.report import accuracy, issuing, sharing
 
     people = world.people
     version = world.objects["V"]
@@ -574,10 +572,7 @@ def build_reports(world: World, coordinator_m) -> None:
             for job in final.render_jobs.all():
                 issuing.render_report.call(job.pk)
             final.refresh_from_db()
-            share = ReportShare.objects.create(
-                review=review, body=side["body"], granted_by=host_lead
-            )
-            assign_perm("reviews.view_report", permissions.body_commissioners(side["body"]), final)
+            share = sharing.share_report(review, side["body"], by=host_lead)
             world.objects.update(
                 {
                     f"PUBLISHED_REVIEW_{key}": review,

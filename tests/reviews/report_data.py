@@ -46,6 +46,7 @@ from reviews.workflow import transition
 from standards.models import FrameworkVersion
 from standards.yaml_format import import_framework
 from tests.factories import NetworkFactory, OrganisationFactory, ServiceFactory, UserFactory
+from tests.reviews.conftest import as_published
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -166,7 +167,7 @@ def build_report_review(
     previous_cycle, cycle = cycles
     service.description = "A small community for men on licence, run with its residents."
     service.save(update_fields=["description"])
-    last = enrol(previous_cycle, service, version, by=cast.coordinator)
+    last = as_published(enrol(previous_cycle, service, version, by=cast.coordinator))
     old_actions = [
         Action.objects.create(
             review=last,

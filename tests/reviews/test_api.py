@@ -25,6 +25,7 @@ from reviews.models import (
 )
 from standards.yaml_format import import_framework
 from tests.factories import ServiceFactory, UserFactory
+from tests.reviews.conftest import as_published
 
 CAST = [
     "service_lead",
@@ -81,7 +82,7 @@ def previous_review(network, service, version, coordinator):
     self_assessment.add_perspective(
         first, by=coordinator, voice="staff", text="We value them.", method="group"
     )
-    return earlier
+    return as_published(earlier)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,7 +12,7 @@ from assurance.models import Membership
 from reviews.allocation import add_to_team, respond
 from reviews.models import Visit
 from reviews.workflow import transition
-from tests.factories import ServiceFactory
+from tests.factories import CommissioningBodyFactory, ServiceFactory, UserFactory
 
 
 def dashboard(client, person) -> str:
@@ -200,3 +201,135 @@ def test_dashboard_reviewing_links_do_not_add_queries_per_review(
         response = client.get("/")
 
     assert "Visit on" in response.content.decode()
+
+
+# Reports and actions: what commissioners read, and the host's overdue actions ---------------
+
+
+@pytest.fixture
+def published(peer_review, lead_reviewer, reviewer, service_lead, coordinator):
+    from tests.reviews.test_actions import PAST, add, publish, to_drafting
+
+    review = to_drafting(peer_review, lead_reviewer, reviewer)
+    add(review, lead_reviewer, title="Hold a night-staff meeting", due_on=PAST)
+    add(review, lead_reviewer, title="Review the welcome pack")
+    return publish(review, lead_reviewer, service_lead, coordinator)
+
+
+def test_commissioner_with_nothing_shared_is_told_so(client, commissioner, body):
+    content = dashboard(client, commissioner)
+
+    assert "No service has shared a report with North Shore ICB yet." in content
+
+
+def test_commissioner_sees_exactly_the_reports_shared_with_their_body(
+    client, published, body, network, service_lead, staff, commissioner
+):
+    from reviews.report import actions, issuing, sharing
+
+    other_body = CommissioningBodyFactory(network=network, name="South Shore ICB")
+    other_commissioner = UserFactory(email="south@example.org")
+    roles.join_commissioning_body(other_commissioner, other_body)
+    actions.record_progress(
+        published.actions.get(title="Review the welcome pack"),
+        by=staff,
+        status="done",
+        note="Printed.",
+    )
+    share = sharing.share_report(published, body, by=service_lead)
+    final = issuing.current_final(published)
+
+    content = dashboard(client, commissioner)
+
+    assert "Willow House" in content
+    assert "Review 2027" in content
+    assert reverse("reviews:report_detail", args=[published.pk, final.pk]) in content
+    assert reverse("reviews:action_list", args=[published.pk]) in content
+    assert "2 actions" in content
+    assert "1 planned, 0 in progress, 1 done, 0 dropped" in content
+    assert "1 overdue" in content
+    # Nothing rendered yet in tests: the downloads wait for their files.
+    assert "The PDF files are still being prepared." in content
+    assert "Willow House" not in dashboard(client, other_commissioner)
+
+    sharing.revoke_share(share, by=service_lead)
+    content = dashboard(client, commissioner)
+    assert "Willow House" not in content
+    assert "No service has shared a report with North Shore ICB yet." in content
+
+
+def test_commissioner_sees_the_download_links_once_rendered(
+    client, published, body, service_lead, commissioner
+):
+    from reviews.report import issuing, sharing
+
+    sharing.share_report(published, body, by=service_lead)
+    final = issuing.current_final(published)
+    final.__class__.objects.filter(pk=final.pk).update(sha256="a" * 64, summary_sha256="b" * 64)
+
+    content = dashboard(client, commissioner)
+
+    assert reverse("reviews:report_pdf", args=[published.pk, final.pk]) in content
+    assert reverse("reviews:report_summary_pdf", args=[published.pk, final.pk]) in content
+
+
+def test_commissioner_dashboard_makes_the_same_queries_for_one_share_or_several(
+    client, published, body, network, service_lead, commissioner, django_assert_num_queries
+):
+    from reviews.report import sharing
+
+    sharing.share_report(published, body, by=service_lead)
+    client.force_login(commissioner)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for n in range(3):
+        extra = CommissioningBodyFactory(network=network, name=f"Body {n}")
+        roles.join_commissioning_body(commissioner, extra)
+        sharing.share_report(published, extra, by=service_lead)
+
+    with django_assert_num_queries(len(one)):
+        response = client.get("/")
+
+    assert response.content.decode().count("See the actions") == 4
+
+
+def test_the_host_sees_its_overdue_actions(client, published, staff, lived_experience):
+    for person in (staff, lived_experience):
+        content = dashboard(client, person)
+
+        assert "1 agreed action is overdue" in content
+        assert "Hold a night-staff meeting" in content
+        assert "Review the welcome pack" not in content
+        action = published.actions.get(title="Hold a night-staff meeting")
+        assert (
+            f"{reverse('reviews:action_list', args=[published.pk])}#action-{action.pk}" in content
+        )
+
+
+def test_actions_in_draft_are_not_overdue_yet(client, peer_review, lead_reviewer, reviewer, staff):
+    from tests.reviews.test_actions import PAST, add, to_drafting
+
+    review = to_drafting(peer_review, lead_reviewer, reviewer)
+    add(review, lead_reviewer, title="Hold a night-staff meeting", due_on=PAST)
+
+    assert "overdue" not in dashboard(client, staff)
+
+
+def test_overdue_actions_do_not_add_queries_per_action(
+    client, published, staff, django_assert_num_queries
+):
+    from reviews.models import Action
+    from tests.reviews.test_actions import PAST
+
+    client.force_login(staff)
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/")
+    for n in range(4):
+        Action.objects.create(review=published, title=f"Late {n}", due_on=PAST)
+
+    with django_assert_num_queries(len(one)):
+        response = client.get("/")
+
+    assert "5 agreed actions are overdue" in response.content.decode()

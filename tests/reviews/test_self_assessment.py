@@ -13,6 +13,7 @@ from reviews import self_assessment, workflow
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.models import Action, ActionProgress, Perspective, Rating, Response
 from standards.yaml_format import import_framework
+from tests.reviews.conftest import as_published
 
 # Builders ------------------------------------------------------------------------------------
 
@@ -311,7 +312,7 @@ def two_cycles(network, service, version, coordinator):
 
 def test_record_action_progress_notes_it_and_moves_the_action_on(two_cycles, staff):
     earlier, later = two_cycles
-    action = Action.objects.create(review=earlier, title="Weekly community meeting")
+    action = Action.objects.create(review=as_published(earlier), title="Weekly community meeting")
 
     progress = self_assessment.record_action_progress(
         action, later, by=staff, note="Running since March.", status=Action.Status.DONE
@@ -324,7 +325,7 @@ def test_record_action_progress_notes_it_and_moves_the_action_on(two_cycles, sta
 
 def test_record_action_progress_needs_a_note_and_a_status(two_cycles, staff):
     earlier, later = two_cycles
-    action = Action.objects.create(review=earlier, title="Weekly community meeting")
+    action = Action.objects.create(review=as_published(earlier), title="Weekly community meeting")
 
     with pytest.raises(self_assessment.Invalid) as refused:
         self_assessment.record_action_progress(action, later, by=staff, note=" ", status="nearly")

@@ -19,6 +19,7 @@ from reviews import self_assessment, workflow
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.models import Action, ActionProgress, Evidence, Perspective, Rating, Response
 from tests.factories import UserFactory
+from tests.reviews.conftest import as_published
 from tests.reviews.test_self_assessment import (
     enrolled,
     framework_yaml,
@@ -199,8 +200,12 @@ def test_overview_does_not_offer_start_from_last_cycle_to_readers(
 
 
 def test_overview_counts_last_cycles_actions_waiting_for_an_update(client, followed_review, staff):
-    Action.objects.create(review=followed_review.previous, title="Weekly community meeting")
-    Action.objects.create(review=followed_review.previous, title="Named workers for all")
+    Action.objects.create(
+        review=as_published(followed_review.previous), title="Weekly community meeting"
+    )
+    Action.objects.create(
+        review=as_published(followed_review.previous), title="Named workers for all"
+    )
     client.force_login(staff)
 
     response = client.get(overview_url(followed_review))
@@ -808,7 +813,7 @@ def test_a_perspective_of_another_review_is_not_found_through_this_one(
 @pytest.fixture
 def open_action(followed_review):
     return Action.objects.create(
-        review=followed_review.previous,
+        review=as_published(followed_review.previous),
         title="Weekly community meeting",
         detail="Start a meeting that residents chair.",
         due_on=date(2026, 9, 30),
@@ -829,7 +834,9 @@ def test_last_cycles_open_actions_are_listed_with_their_history(
         status=Action.Status.IN_PROGRESS,
         by=service_lead,
     )
-    Action.objects.create(review=followed_review.previous, title="Done already", status="done")
+    Action.objects.create(
+        review=as_published(followed_review.previous), title="Done already", status="done"
+    )
     client.force_login(service_lead)
 
     response = client.get(actions_url(followed_review))

@@ -10,6 +10,7 @@ from reviews import self_assessment
 from reviews.cycles import default_dates, enrol, open_cycle
 from reviews.models import Action, Rating, Response, Review, ReviewEvent
 from reviews.workflow import MOVES, TransitionError, find_move, moves_for, transition
+from tests.reviews.conftest import as_published
 
 Status = Review.Status
 
@@ -215,7 +216,7 @@ def review_after_last_cycle(network, service, version, coordinator, staff):
     last_cycle = open_cycle(
         network=network, name="2026", versions=[version], **default_dates(network, date(2026, 1, 5))
     )
-    last = enrol(last_cycle, service, version, by=coordinator)
+    last = as_published(enrol(last_cycle, service, version, by=coordinator))
     for title, status in (
         ("Morning meeting rota", Action.Status.PLANNED),
         ("Induction with residents", Action.Status.IN_PROGRESS),

@@ -1,8 +1,10 @@
 """Create the demo network through the same functions the pages use.
 
-Everything goes through assurance/roles.py (and, as later issues arrive, the review workflow),
-so the demo can never hold a state the product could not reach. Safe to run again: what exists
-is left as it is. Prints the demo logins at the end, which is what `make run` shows.
+Everything goes through assurance/roles.py, the review workflow and the write paths of each
+stage, so the demo can never hold a state the product could not reach. The stages are played
+by reviews/management/: demo_self_assessment.py, demo_peer_review.py and demo_reports.py (the
+2026 cycle, published reports, the accuracy check, actions and a share). Safe to run again:
+what exists is left as it is. Prints the demo logins at the end, which is what `make run` shows.
 """
 
 from datetime import date
@@ -10,8 +12,8 @@ from functools import cache
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -27,16 +29,14 @@ from assurance.models import (
     Service,
     User,
 )
-from reviews import allocation, self_assessment, workflow
+from reviews import allocation, workflow
 from reviews.cycles import default_dates, enrol, open_cycle
-from reviews.evidence import add_evidence
-from reviews.management import demo_peer_review
+from reviews.management import demo_peer_review, demo_reports
+from reviews.management.demo_self_assessment import self_assess
 from reviews.models import (
     Assignment,
     Conflict,
     Cycle,
-    Evidence,
-    Perspective,
     Proposal,
     Review,
     ReviewerProfile,
@@ -47,6 +47,8 @@ from standards.yaml_format import import_framework
 
 NETWORK_NAME = "Relational Assurance Collaborative"
 DEMO_PASSWORD = "relational-demo-2027"  # noqa: S105 - published demo login, local data only
+# Where the demo's background work waits for `make run`'s task worker (`manage.py db_worker`).
+QUEUE = "django_tasks_db.DatabaseBackend"
 
 Kind = Organisation.Kind
 Setting = Service.SettingType
@@ -130,6 +132,14 @@ SERVICES = [
         "Young people excluded from school",
         35,
     ),
+    (
+        "Harbour Day Centre",
+        1,
+        Setting.DAY_SERVICE,
+        Region.SOUTH_WEST,
+        "Adults in recovery from drug and alcohol use",
+        25,
+    ),
 ]
 
 # Names for the three demo people of each service, in order; plain names that say nothing about
@@ -171,6 +181,9 @@ FIRST_NAMES = [
     "Ivo",
     "Jess",
     "Kofi",
+    "Ines",
+    "Jonah",
+    "Kit",
 ]
 SURNAMES = [
     "Okafor",
@@ -185,6 +198,7 @@ SURNAMES = [
     "Ahmed",
     "Price",
     "Evans",
+    "Shah",
 ]
 
 BODIES = [
@@ -229,7 +243,7 @@ REVIEWER_ROLES = {
     Membership.Role.STAFF: [ReviewerRole.PEER],
     Membership.Role.LIVED_EXPERIENCE: [ReviewerRole.EXPERT],
 }
-REVIEWERS_TRAINED_ON = date(2026, 3, 12)
+REVIEWERS_TRAINED_ON = date(2025, 11, 12)
 # (who declares, of which service, against a service or an organisation, kind, blocking, note)
 DEMO_CONFLICTS = [
     (
@@ -258,31 +272,6 @@ DEMO_CONFLICTS = [
     ),
 ]
 DEMO_DECLINE = "I am on leave for most of the visit window. Sorry, next time."
-DEMO_MINUTES = """Community meeting, 14 October
-
-Present: residents and staff on shift (numbers only; no names are recorded here).
-1. New arrivals: two people joined this month and were welcomed at the meeting.
-2. House rules: the group agreed to try quiet hours from 10pm for a month.
-3. Feedback: people asked for meeting notes in plainer words. Agreed.
-"""
-DEMO_RATINGS = ["met", "partly_met", "met", "not_yet_met", "partly_met", "met"]
-DEMO_NARRATIVES = [
-    "Every new person is welcomed by a named keyworker, and the community meeting says hello.",
-    "We talk this through in the weekly community meeting; decisions go up on the board.",
-    "Staff and residents agreed the house rules together last spring and review them each quarter.",
-    "Reflective practice happens fortnightly; agency staff are invited but rarely able to come.",
-    "People help plan their own reviews, and we ask them how the last one felt.",
-]
-DEMO_IDEAS = [
-    "Invite people who left recently to tell us what would have helped in their first week.",
-    "Make sure night staff take part in reflective practice at least once a month.",
-    "Write the meeting notes in plainer words, and ask residents to check them.",
-]
-DEMO_VOICES = [
-    "People said they know who to go to when things go wrong, most of the time.",
-    "Several people said the community meeting is where they feel heard.",
-    "People said rules feel fairer now that they helped write them.",
-]
 
 
 @cache
@@ -309,8 +298,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         # The demo's invitations and notifications are not sent anywhere: the emails the
         # workflow writes go to an in-memory outbox, and the logins table is the last output.
+        # The reports' PDFs go to the database queue whatever the configured task backend, so
+        # seeding never waits on WeasyPrint: `make run`'s worker draws them once it starts.
+        queued = {**settings.TASKS, "default": {**settings.TASKS["default"], "BACKEND": QUEUE}}
         with (
-            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", TASKS=queued
+            ),
             transaction.atomic(),
         ):
             self.build()
@@ -350,15 +344,20 @@ class Command(BaseCommand):
         self.reviewer_pool(services, coordinator)
         self.allocate(cycle, coordinator)
         self.peer_reviews(cycle, coordinator)
+        demo_reports.play(network, cycle, coordinator)
 
         first = slugify(services[0].name)
         self.print_logins(
             [
-                ("Network coordinator", "coordinator@demo.example", "services, people, frameworks"),
+                (
+                    "Network coordinator",
+                    "coordinator@demo.example",
+                    "services, people, frameworks; Cycles > 2027 > Network learning report",
+                ),
                 ("Service lead", f"lead.{first}@demo.example", "Larch Ward and its team"),
                 ("Staff contributor", f"staff.{first}@demo.example", "Larch Ward"),
                 ("Lived experience", f"voice.{first}@demo.example", "Larch Ward"),
-                ("Commissioner", "commissioner1@demo.example", BODIES[0][0]),
+                *demo_reports.logins(cycle),
                 ("Commissioner", "commissioner2@demo.example", BODIES[1][0]),
                 *self.reviewer_logins(cycle),
             ],
@@ -388,7 +387,7 @@ class Command(BaseCommand):
         for name, slug, stage in ENROLMENTS:
             service = by_name[name]
             review = enrol(cycle, service, versions[slug], by=coordinator)
-            self.self_assess(review, stage, coordinator)
+            self_assess(review, stage, coordinator)
 
     def reviewer_pool(self, services: list[Service], coordinator) -> None:
         """Reviewer profiles for three people of each of REVIEWER_SERVICES, and a few declared
@@ -505,108 +504,6 @@ class Command(BaseCommand):
                 ("Host service lead", host, f"{review.service}, being reviewed ({stage})"),
             ]
         return logins
-
-    def self_assess(self, review: Review, stage: str, coordinator) -> None:
-        """Bring a review to `stage` the way its team would: answers, voices, then the workflow."""
-        if stage == "untouched":
-            return
-        members = {m.role: m.user for m in review.service.memberships.active()}
-        lead = members[Membership.Role.SERVICE_LEAD]
-        staff = members[Membership.Role.STAFF]
-        voice = members[Membership.Role.LIVED_EXPERIENCE]
-        responses = list(review.responses.select_related("standard").order_by("standard__order"))
-        answer_count = len(responses) // 3 if stage == "part_done" else len(responses)
-        for index, response in enumerate(responses[:answer_count]):
-            rating = DEMO_RATINGS[index % len(DEMO_RATINGS)]
-            self_assessment.save_response(
-                response,
-                by=staff if index % 2 else lead,
-                expected_version=response.version,
-                rating=rating,
-                narrative=DEMO_NARRATIVES[index % len(DEMO_NARRATIVES)],
-                development_ideas=DEMO_IDEAS[index % len(DEMO_IDEAS)],
-                not_applicable_reason=(
-                    "We have no family contact on this unit at present."
-                    if rating == "not_applicable"
-                    else ""
-                ),
-            )
-            if index % 3 == 0:
-                self_assessment.add_perspective(
-                    response,
-                    by=voice,
-                    voice=Perspective.Voice.PEOPLE_USING_SERVICE,
-                    text=DEMO_VOICES[index % len(DEMO_VOICES)],
-                    people_count=6 + index % 5,
-                    method=Perspective.Method.GROUP,
-                    co_produced=True,
-                )
-            if index % 4 == 1:
-                self_assessment.add_perspective(
-                    response,
-                    by=staff,
-                    voice=Perspective.Voice.STAFF,
-                    text="Staff said this is part of everyday work, though busy shifts test it.",
-                    people_count=9,
-                    method=Perspective.Method.SURVEY,
-                    co_produced=False,
-                )
-            if index % 7 == 2:
-                self_assessment.add_perspective(
-                    response,
-                    by=lead,
-                    voice=Perspective.Voice.FAMILIES_CARERS,
-                    text=(
-                        "Two families told us they feel welcome but would like more notice of "
-                        "meetings."
-                    ),
-                    people_count=2,
-                    method=Perspective.Method.ONE_TO_ONE,
-                    co_produced=False,
-                )
-        self.evidence(review, responses[:answer_count], lead, staff)
-        if stage in {"submitted", "returned"}:
-            workflow.transition(review, Review.Status.SUBMITTED, by=lead)
-        if stage == "returned":
-            workflow.transition(
-                review,
-                Review.Status.SELF_ASSESSMENT,
-                by=coordinator,
-                note=(
-                    "Thank you. Before we allocate reviewers, could you add what the people who "
-                    "use the service said about the Safety standards? Only staff views are there."
-                ),
-            )
-
-    def evidence(self, review: Review, answered: list, lead, staff) -> None:
-        """A file, a link and a note, each supporting a few of the answered standards."""
-        add_evidence(
-            review,
-            by=staff,
-            kind=Evidence.Kind.FILE,
-            title="Community meeting minutes, October",
-            responses=answered[:3],
-            attested=True,
-            upload=ContentFile(DEMO_MINUTES.encode(), name="community-meeting-minutes.txt"),
-        )
-        add_evidence(
-            review,
-            by=lead,
-            kind=Evidence.Kind.LINK,
-            title="Our welcome leaflet, written with residents",
-            responses=answered[:1],
-            attested=True,
-            url="https://example.org/welcome-leaflet",
-        )
-        add_evidence(
-            review,
-            by=lead,
-            kind=Evidence.Kind.NOTE,
-            title="Reflective practice attendance",
-            responses=answered[3:5] or answered[:1],
-            attested=True,
-            note="Reflective practice ran 22 times this year; on average 7 staff came.",
-        )
 
     def service(self, network, organisations, name, org, setting, region, population, places):
         organisation = organisations[org]
