@@ -626,9 +626,10 @@ def test_calendar_hostile_title_cannot_add_fields_or_events(peer_review, lead_re
     visit = plan(peer_review, lead_reviewer)
     hostile = (
         "Lunch\r\nATTENDEE:mailto:someone@example.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\n"
-        "SUMMARY:Injected\rX-EVIL:1\x00\x1b"
+        "SUMMARY:Injected\rX-EVIL:1\x07\x1b"
     )
-    # Stored directly, as the write path would fold the line breaks away first.
+    # Stored directly, as the write path would fold the line breaks away first. (No NUL: no
+    # form or API field accepts one, and PostgreSQL cannot store it.)
     AgendaItem.objects.create(
         visit=visit, day=MARCH_7, starts_at=time(12, 0), title=hostile, meets="community"
     )
