@@ -65,6 +65,15 @@ PEER_REVIEW_PARTS = (
         gettext_lazy("Safeguarding notes"),
         lambda access: access.reads_all_safeguarding or access.reviewer,
     ),
+    ("reviews:action_list", gettext_lazy("Agreed actions"), lambda access: access.reads_visit),
+    (
+        "reviews:share_list",
+        gettext_lazy("Sharing the report with commissioners"),
+        lambda access: (
+            (access.host_lead or access.coordinator)
+            and access.status in (Review.Status.PUBLISHED, Review.Status.CLOSED)
+        ),
+    ),
 )
 
 

@@ -252,3 +252,23 @@ def test_nobody_comments_or_edits_a_comment_once_the_report_is_published(
     assert list(thread.comments.values_list("body", "edited_at")) == [
         ("How do night staff join in?", None)
     ]
+
+
+def test_the_review_page_links_to_the_actions_and_to_sharing_once_published(
+    client, published, service_lead, staff
+):
+    from django.urls import reverse
+
+    actions = reverse("reviews:action_list", args=[published.pk])
+    sharing = reverse("reviews:share_list", args=[published.pk])
+    page = reverse("reviews:review_detail", args=[published.pk])
+
+    client.force_login(service_lead)
+    lead_sees = client.get(page).content.decode()
+    client.force_login(staff)
+    staff_sees = client.get(page).content.decode()
+
+    assert actions in lead_sees
+    assert sharing in lead_sees
+    assert actions in staff_sees
+    assert sharing not in staff_sees
