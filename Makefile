@@ -9,6 +9,10 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist), each test file kept on one worker so module-wide
+# fixtures (the permission matrix's world, rendered PDFs) are built once. TEST_WORKERS=0 runs
+# it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: help install run test lint format bench clean
 
@@ -61,7 +65,7 @@ run: install
 	  $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install .system-packages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -46,6 +46,9 @@ def problem_links(
     return items
 
 
+ACTIONS_FOR_HOST = (Review.Status.ACCURACY_CHECK, Review.Status.PUBLISHED, Review.Status.CLOSED)
+ACTIONS_FOR_TEAM = (Review.Status.DRAFTING, *ACTIONS_FOR_HOST)
+
 PEER_REVIEW_PARTS = (
     # (URL name, what the link says, who may open it: a test of the person's Access)
     ("reviews:visit", gettext_lazy("The visit"), lambda access: access.reads_visit),
@@ -65,7 +68,15 @@ PEER_REVIEW_PARTS = (
         gettext_lazy("Safeguarding notes"),
         lambda access: access.reads_all_safeguarding or access.reviewer,
     ),
-    ("reviews:action_list", gettext_lazy("Agreed actions"), lambda access: access.reads_visit),
+    (
+        "reviews:action_list",
+        gettext_lazy("Agreed actions"),
+        # The team from drafting on; the host once the draft report shows them the actions.
+        lambda access: (
+            (access.team and access.status in ACTIONS_FOR_TEAM)
+            or (access.host and access.status in ACTIONS_FOR_HOST)
+        ),
+    ),
     (
         "reviews:share_list",
         gettext_lazy("Sharing the report with commissioners"),
