@@ -29,30 +29,25 @@ floor that is never inflated. Numbers below the network's suppression threshold 
 from collections import defaultdict
 from datetime import date, datetime, time
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from reviews.models import (
     AccuracyComment,
     Action,
-    ActionProgress,
     AgendaItem,
-    Assignment,
     Finding,
     Perspective,
     Rating,
     Reflection,
     Report,
-    Response,
     Review,
     ReviewerRole,
-    ReviewersSummary,
     Visit,
 )
-from reviews.self_assessment import last_cycles_actions
+from reviews.report.reading import load_rows
+from reviews.report.wording import glossary, scope_statement, section_titles
 from standards.models import Domain, Standard
 
 # The shape of the snapshot. A renderer reading an older snapshot can tell it apart.
@@ -117,93 +112,6 @@ def people_count(count: int | None, threshold: int) -> dict:
     return {"count": count, "suppressed": False, "display": str(count)}
 
 
-# Reading the review ---------------------------------------------------------------------------
-
-
-def _load(review: Review, number: int) -> dict:
-    """Every row the report needs, one query per kind of row."""
-    review = Review.objects.select_related(
-        "cycle__network",
-        "service__organisation",
-        "framework_version__framework",
-        "previous__cycle",
-    ).get(pk=review.pk)
-    version_id = review.framework_version_id
-    finding_links = Finding.standards.through.objects.filter(finding__review=review)
-    action_standards = Action.standards.through.objects.filter(action__review=review)
-    return {
-        "review": review,
-        "domains": list(Domain.objects.filter(version_id=version_id).order_by("order")),
-        "standards": list(
-            Standard.objects.filter(version_id=version_id).order_by("domain__order", "order")
-        ),
-        "responses": {
-            row["standard_id"]: row
-            for row in Response.objects.filter(review=review).values(
-                "standard_id", "rating", "not_applicable_reason"
-            )
-        },
-        "reflections": {
-            row["standard_id"]: row
-            for row in Reflection.objects.filter(review=review).values(
-                "standard_id", "rating", "agreement", "rationale"
-            )
-        },
-        "perspectives": list(
-            Perspective.objects.filter(response__review=review)
-            .order_by("response__standard__domain__order", "response__standard__order", "pk")
-            .values("response__standard_id", "voice", "text", "people_count", "method")
-        ),
-        "findings": list(
-            Finding.objects.filter(review=review)
-            .order_by("order", "pk")
-            .values("pk", "kind", "title", "body", "agreed_with_host")
-        ),
-        "finding_standards": list(finding_links.values_list("finding_id", "standard_id")),
-        "finding_domains": list(
-            Finding.domains.through.objects.filter(finding__review=review).values_list(
-                "finding_id", "domain_id"
-            )
-        ),
-        "summary": ReviewersSummary.objects.filter(review=review)
-        .values_list("text", flat=True)
-        .first(),
-        "team": list(
-            Assignment.objects.filter(review=review, status=Assignment.Status.ACCEPTED)
-            .select_related("reviewer__user")
-            .order_by("pk")
-        ),
-        "visit": Visit.objects.filter(review=review).first(),
-        "agenda": list(
-            AgendaItem.objects.filter(visit__review=review).order_by("day", "starts_at", "pk")
-        ),
-        # Runs (and finds nothing) without a previous review, so the count of queries is constant.
-        "previous_actions": list(last_cycles_actions(review)),
-        "progress": list(
-            ActionProgress.objects.filter(review=review, action__review_id=review.previous_id)
-            .order_by("at", "pk")
-            .values("action_id", "note", "status", "at")
-        ),
-        "actions": list(Action.objects.filter(review=review)),
-        "action_standards": list(action_standards.values_list("action_id", "standard_id")),
-        "action_findings": list(
-            Action.findings.through.objects.filter(action__review=review).values_list(
-                "action_id", "finding_id"
-            )
-        ),
-        # The accuracy check of this review's earlier drafts: what changed before this version.
-        "accuracy": list(
-            AccuracyComment.objects.filter(
-                Q(report__review=review)
-                & Q(report__kind=Report.Kind.DRAFT)
-                & Q(report__number__lt=number)
-            )
-            .select_related("report")
-            .order_by("report__number", "created_at", "pk")
-        ),
-    }
-
-
 # Sections -------------------------------------------------------------------------------------
 
 
@@ -236,14 +144,6 @@ def _cover(rows: dict, kind: str, number: int, issued_at: datetime | None) -> di
         )
         % {"service": service.name},
     }
-
-
-def scope_statement() -> str:
-    return _(
-        "This review does not cover safeguarding or compliance with regulation. Any concern "
-        "about someone’s safety is taken straight to the right people, outside the review, "
-        "and never appears in this report."
-    )
 
 
 def _about(rows: dict) -> dict:
@@ -552,25 +452,6 @@ def _actions(rows: dict, standards: dict[int, Standard], findings: dict[int, dic
     ]
 
 
-SECTION_TITLES = {
-    "cover": gettext_lazy("Cover"),
-    "about": gettext_lazy("About this review"),
-    "who_took_part": gettext_lazy("Who took part"),
-    "service_words": gettext_lazy("The service in its own words"),
-    "reviewers_summary": gettext_lazy("The reviewers’ summary"),
-    "findings": gettext_lazy("Findings by domain"),
-    "voices": gettext_lazy("Voices"),
-    "learning": gettext_lazy("Learning to share"),
-    "previous": gettext_lazy("Progress since the last review"),
-    "actions": gettext_lazy("Agreed actions"),
-    "appendix": gettext_lazy("Appendix"),
-}
-
-
-def section_titles() -> dict[str, str]:
-    return {key: str(title) for key, title in SECTION_TITLES.items()}
-
-
 def _anchor_label(anchor: str, findings: dict[int, dict], actions: dict[int, str]) -> str:
     what, _sep, key = anchor.partition(":")
     if what == "section":
@@ -602,69 +483,6 @@ def _accuracy_log(rows: dict, findings: dict[int, dict]) -> list[dict]:
     ]
 
 
-def glossary() -> list[dict]:
-    terms = [
-        (
-            _("Network"),
-            _("The collaborative of member services that run peer review among themselves."),
-        ),
-        (_("Service"), _("The ward, wing, hostel, home or community that was reviewed.")),
-        (_("Framework"), _("The set of standards the review used, in a fixed edition.")),
-        (_("Domain"), _("A value that groups standards, such as belonging or safety.")),
-        (
-            _("Standard"),
-            _(
-                "A statement the service looked at its practice against. Essential standards "
-                "matter most; expected and desirable standards describe further practice."
-            ),
-        ),
-        (
-            _("Perspective"),
-            _(
-                "What one group said about a standard: staff, people who use the service, "
-                "families and carers, or partner agencies."
-            ),
-        ),
-        (
-            _("Review team"),
-            _(
-                "A lead reviewer, peer reviewers from other member services, and an expert by "
-                "experience: someone with lived experience of services like this one."
-            ),
-        ),
-        (
-            _("Developmental view"),
-            _(
-                "Met, partly met, not yet met or not applicable: where practice stands on one "
-                "standard. The service’s view and the team’s view are shown side by side."
-            ),
-        ),
-        (
-            _("Reflection"),
-            _("The review team’s view of one standard, with their reasons."),
-        ),
-        (
-            _("Finding"),
-            _(
-                "Something the team found: a strength, an “even better if”, an area for "
-                "development, or learning to share with other services."
-            ),
-        ),
-        (
-            _("Accuracy check"),
-            _(
-                "The service reads the draft report and points out factual errors, missing "
-                "context or updates since the visit; the lead reviewer answers each one."
-            ),
-        ),
-        (
-            _("Action"),
-            _("An improvement the service and the team agreed, with who leads it and when."),
-        ),
-    ]
-    return [{"term": term, "meaning": meaning} for term, meaning in terms]
-
-
 # The report -----------------------------------------------------------------------------------
 
 
@@ -683,7 +501,7 @@ def build_report_context(
     """
     if kind not in Report.Kind.values:
         raise ValueError(f"kind must be one of {Report.Kind.values}, not {kind!r}")
-    rows = _load(review, number)
+    rows = load_rows(review, number)
     review = rows["review"]
     domain_order = {domain.pk: domain.order for domain in rows["domains"]}
     standards = {standard.pk: standard for standard in rows["standards"]}
