@@ -191,22 +191,22 @@ def retry_render(job: RenderJob, *, by: User) -> RenderJob:
     return again
 
 
-def read_pdf(report: Report, *, summary: bool = False) -> bytes:
-    """The stored bytes of a rendered report, after checking them against the stored hash."""
-    field, digest = (
-        (report.summary_pdf, report.summary_sha256)
-        if summary
-        else (
-            report.pdf,
-            report.sha256,
-        )
-    )
-    if not field:
-        raise ReportError(_("This report has not been rendered yet."))
-    with field.open("rb") as stored:
-        data = stored.read()
+def checked_bytes(stored, digest: str) -> bytes:
+    """The bytes of a stored PDF, only if they match the sha256 recorded when it was made."""
+    with stored.open("rb") as opened:
+        data = opened.read()
     if _sha256(data) != digest:
         raise ReportError(
             _("The stored file does not match its fingerprint. Ask the coordinator to check it.")
         )
     return data
+
+
+def read_pdf(report: Report, *, summary: bool = False) -> bytes:
+    """The stored bytes of a rendered report, after checking them against the stored hash."""
+    field, digest = (
+        (report.summary_pdf, report.summary_sha256) if summary else (report.pdf, report.sha256)
+    )
+    if not field:
+        raise ReportError(_("This report has not been rendered yet."))
+    return checked_bytes(field, digest)

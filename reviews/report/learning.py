@@ -52,7 +52,7 @@ from assurance import permissions
 from assurance.models import Service, User
 from assurance.tasks import task
 from reviews.models import Cycle, Finding, Rating, RenderJob, Report, Review
-from reviews.report.issuing import ReportError
+from reviews.report.issuing import ReportError, checked_bytes
 from standards.models import FrameworkVersion, Standard
 
 logger = logging.getLogger(__name__)
@@ -532,10 +532,4 @@ def read_pdf(job: RenderJob) -> bytes:
     """The stored bytes of a rendered learning report, after checking them against their hash."""
     if job.status != RenderJob.Status.READY or not job.pdf:
         raise ReportError(_("This PDF has not been made yet."))
-    with job.pdf.open("rb") as stored:
-        data = stored.read()
-    if hashlib.sha256(data).hexdigest() != job.sha256:
-        raise ReportError(
-            _("The stored file does not match its fingerprint. Ask the coordinator to check it.")
-        )
-    return data
+    return checked_bytes(job.pdf, job.sha256)

@@ -23,6 +23,7 @@ from assurance import permissions
 from reviews.models import Cycle, RenderJob
 from reviews.report import learning
 from reviews.report.issuing import ReportError
+from reviews.views.reports import pdf_attachment
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +108,4 @@ def learning_pdf(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
             status=409,
         )
     filename = f"{slugify(cycle.network.name)}-{slugify(cycle.name)}-learning-report.pdf"
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    # Set here, so django-csp leaves it alone.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_attachment(data, filename)

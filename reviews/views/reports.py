@@ -214,8 +214,13 @@ def pdf_response(report: Report, *, by: User, summary: bool = False) -> HttpResp
         object_id=report.pk,
         review_id=report.review_id,
     )
+    return pdf_attachment(data, _filename(report, summary=summary))
+
+
+def pdf_attachment(data: bytes, filename: str) -> HttpResponse:
+    """A PDF as a download no browser will show as a page (reports and the learning report)."""
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, summary=summary)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     # Set here, so django-csp leaves it alone.
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
