@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "assurance",
     "standards",
     "reviews",
+    "bench",
 ]
 
 MIDDLEWARE = [
