@@ -7,7 +7,8 @@
   process and stops it after `seconds`: the background task calls this, never a request.
 - `render_html(snapshot, document=...)` is the same template as a page for the browser.
 - `plain_html(snapshot)` is the report's text with no styling, for the benchmark that holds
-  the templates to a small cost over WeasyPrint itself (DESIGN section 16).
+  the templates to a small cost over WeasyPrint itself (DESIGN section 16); `unstyled_html`
+  is the report's markup without its stylesheet. `render_weasyprint(html)` draws any of them.
 
 Every value in a snapshot is escaped by Django's template engine. WeasyPrint reads nothing but
 the project's own static files (`fetch_static`): no network, no other file, no data URL, so a
@@ -159,11 +160,17 @@ def render_html(snapshot: dict, *, document: str = "report") -> str:
 def render_pdf(snapshot: dict, *, document: str = "report") -> bytes:
     """The report or summary as a tagged PDF (PDF/UA-1). Slow: call it from a background task
     through `render_pdf_with_limit`, never in a request."""
-    import weasyprint
-
     # The stylesheet is linked by its unhashed name under STATIC_URL; `fetch_static` reads it
     # from the static folders, so rendering needs neither collectstatic nor a web server.
     html = _html(snapshot, document, settings.STATIC_URL + STYLESHEETS.get(document, STYLESHEET))
+    return render_weasyprint(html)
+
+
+def render_weasyprint(html: str) -> bytes:
+    """WeasyPrint on a page of our own markup: a tagged PDF/UA-1 that may read only our static
+    files. `render_pdf` draws every report through it, and the benchmark its baseline."""
+    import weasyprint
+
     return weasyprint.HTML(string=html, base_url="file:///", url_fetcher=_url_fetcher()).write_pdf(
         pdf_variant="pdf/ua-1"
     )
@@ -306,3 +313,9 @@ def plain_html(snapshot: dict, *, document: str = "report") -> str:
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{title}</title></head><body>\n{body}\n</body></html>"
     )
+
+
+def unstyled_html(snapshot: dict, *, document: str = "report") -> str:
+    """The report's own markup drawn without its stylesheet: the benchmark's measure of what the
+    stylesheet alone costs (`plain_html` is the baseline for the whole template)."""
+    return _html(snapshot, document, "")
