@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response as RestResponse
 
-from reviews.report.learning import build_learning_context, get_cycle_for_learning
+from reviews.report.learning import get_cycle_for_learning, learning_context
 
 
 class LearningCountSerializer(serializers.Serializer):
@@ -137,4 +137,4 @@ class LearningReportViewSet(viewsets.ViewSet):
     )
     def retrieve(self, request, pk=None):
         cycle = get_cycle_for_learning(request.user, pk)
-        return RestResponse(LearningReportSerializer(build_learning_context(cycle)).data)
+        return RestResponse(LearningReportSerializer(learning_context(cycle)).data)

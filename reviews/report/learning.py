@@ -2,12 +2,13 @@
 service named and nothing ranked (DESIGN section 11).
 
 - `build_learning_context(cycle)`: a plain, JSON-serialisable dict for the page, the API and
-  the PDF. Its only sources are the final reports of the cycle's published and closed reviews:
-  their frozen snapshots, which hold what each host agreed in the accuracy check, never a
-  working draft. For each framework version and standard it counts how many services' review
-  teams saw the standard as met, partly met, not yet met or not applicable; it gathers the
-  areas for development and "even better ifs" as themes, by standard and domain; and it lists
-  the learning the hosts agreed to share.
+  the PDF (the page and the API read it through `learning_context`, which keeps it in the
+  cache until a final report is issued). Its only sources are the final reports of the
+  cycle's published and closed reviews: their frozen snapshots, which hold what each host
+  agreed in the accuracy check, never a working draft. For each framework version and
+  standard it counts how many services' review teams saw the standard as met, partly met,
+  not yet met or not applicable; it gathers the areas for development and "even better ifs"
+  as themes, by standard and domain; and it lists the learning the hosts agreed to share.
 - `get_cycle_for_learning(user, pk)`: who reads it: the network's coordinators and every active
   member of a service in the network. Anyone else gets 404, commissioners included.
 - `request_pdf` and the task `render_learning`: the PDF, drawn in the background onto a
@@ -40,12 +41,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assurance import permissions
@@ -346,6 +349,49 @@ def _day(value: datetime | None) -> dict | None:
         return None
     day = timezone.localtime(value).date()
     return {"iso": day.isoformat(), "display": date_format(day, "j F Y")}
+
+
+# How long a built learning report is kept (the key changes as soon as anything it reads does).
+CACHE_SECONDS = 30 * 60
+
+
+def learning_context(cycle: Cycle) -> dict:
+    """`build_learning_context(cycle)` for the page and the API, kept in the cache while nothing
+    it reads has changed.
+
+    It reads only frozen final snapshots, so it changes only when a final report is issued (a
+    publication or a correction), when the network's threshold changes or when the names to
+    take out change; the key holds each of these. Building it reads every published report of
+    the cycle, thousands in a national network, which made the page's time grow with the
+    network; the key costs two small queries whatever the size.
+    """
+    finals = Report.objects.filter(
+        review__cycle=cycle, review__status__in=COUNTED_STAGES, kind=Report.Kind.FINAL
+    ).aggregate(n=Count("pk"), newest=Max("pk"), issued=Max("issued_at"))
+    names = Service.objects.filter(network_id=cycle.network_id).order_by("pk")
+    names_sha256 = hashlib.sha256(
+        repr(list(names.values_list("pk", "name", "organisation__name"))).encode()
+    ).hexdigest()
+    key = ":".join(
+        str(part)
+        for part in (
+            "learning",
+            FORMAT,
+            cycle.pk,
+            cycle.created_at.isoformat(),
+            get_language(),
+            cycle.network.suppression_threshold,
+            finals["n"],
+            finals["newest"],
+            finals["issued"].isoformat() if finals["issued"] else "",
+            names_sha256,
+        )
+    )
+    context = cache.get(key)
+    if context is None:
+        context = build_learning_context(cycle)
+        cache.set(key, context, CACHE_SECONDS)
+    return context
 
 
 def build_learning_context(cycle: Cycle, *, made_at: datetime | None = None) -> dict:

@@ -170,27 +170,43 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # The board ------------------------------------------------------------------------------------
 
 
-@login_required
-def cycle_board(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every review in the cycle: where it stands and how far its self-assessment has got.
-
-    The page makes the same number of queries for 2 reviews as for 50: the answered counts and
-    the last change are annotations, the related rows come with select_related.
-    """
-    cycle = get_cycle_for_user(request.user, pk)
-    counts = dict(
-        cycle.reviews.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
+def _add_progress(reviews: list[Review]) -> None:
+    """Each review's answered and total responses and its last change, in one query for the
+    reviews of one page."""
     last_change = ReviewEvent.objects.filter(review=OuterRef("pk")).order_by("-at", "-pk")
-    reviews = (
-        cycle.reviews.select_related("service__organisation", "framework_version__framework")
+    progress = {
+        row["pk"]: row
+        for row in Review.objects.filter(pk__in=[review.pk for review in reviews])
+        .order_by()
         .annotate(
             answered=Count("responses", filter=ANSWERED, distinct=True),
             standards=Count("responses", distinct=True),
             last_change=Subquery(last_change.values("at")[:1]),
         )
-        .order_by("service__name", "service__organisation__name", "pk")
+        .values("pk", "answered", "standards", "last_change")
+    }
+    for review in reviews:
+        row = progress[review.pk]
+        review.answered, review.standards = row["answered"], row["standards"]
+        review.last_change = row["last_change"]
+
+
+@login_required
+def cycle_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every review in the cycle: where it stands and how far its self-assessment has got.
+
+    The page makes the same number of queries for 2 reviews as for 3,000, and its cost follows
+    the page, not the cycle: the page of reviews is chosen first, then one query counts the
+    answers and finds the last change of those 50 reviews only (counting every review's answers
+    before choosing the page read every response of the cycle).
+    """
+    cycle = get_cycle_for_user(request.user, pk)
+    counts = dict(
+        cycle.reviews.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
+    reviews = cycle.reviews.select_related(
+        "service__organisation", "framework_version__framework"
+    ).order_by("service__name", "service__organisation__name", "pk")
     form = BoardFilterForm(request.GET)
     form.is_valid()
     filters = {name: value for name, value in getattr(form, "cleaned_data", {}).items() if value}
@@ -199,6 +215,7 @@ def cycle_board(request: HttpRequest, pk: int) -> HttpResponse:
     if "stage" in filters:
         reviews = reviews.filter(status=filters["stage"])
     context = _page(request, reviews, BOARD_PAGE_SIZE)
+    _add_progress(list(context["page_obj"]))
     return render(
         request,
         "reviews/cycles/cycle_board.html",

@@ -56,7 +56,7 @@ def learning_report(request: HttpRequest, pk: int) -> HttpResponse:
         "reviews/learning/learning_report.html",
         {
             "cycle": cycle,
-            "s": learning.build_learning_context(cycle),
+            "s": learning.learning_context(cycle),
             "job": job,
             "waiting": job is not None and job.status in learning.WAITING,
             "out_of_date": job is not None
