@@ -24,18 +24,12 @@ from django.core.management import call_command
 from assurance.models import User
 from reviews.models import Comment, Review, SafeguardingNote, Thread
 from reviews.peer_review import safeguarding, threads
+from tests.e2e.axe import PageChecker
 from tests.e2e.conftest import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "relational-demo-2027"
 COORDINATOR = "coordinator@demo.example"
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    # axe is injected as a script; the app's CSP rightly refuses scripts it did not serve.
-    return {**browser_context_args, "bypass_csp": True}
 
 
 @dataclass
@@ -206,20 +200,6 @@ ERRORS = [
 # The checks ------------------------------------------------------------------------------------
 
 
-def problems_on(page) -> list[str]:
-    """axe's violations (every node), and the page's h1s and title."""
-    found = page.evaluate(
-        "async () => (await axe.run({resultTypes: ['violations']})).violations"
-        ".map(v => `${v.id} (${v.impact}): ` + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    headings = page.locator("h1").count()
-    if headings != 1:
-        found.append(f"{headings} h1 elements")
-    if not page.title().strip():
-        found.append("no title")
-    return found
-
-
 def send_with_errors(page, how: str) -> None:
     if how == "start_drafting":
         page.get_by_role("button", name="Start drafting the report").click()
@@ -243,25 +223,19 @@ def send_with_errors(page, how: str) -> None:
 
 def test_every_peer_review_page_has_no_axe_violations(sides, live_server, new_context):
     problems: dict[str, list[str]] = {}
-    titles: dict[tuple[str, str], set[str]] = {}  # (person, title): the paths with that title
-    checked = 0
+    checker = PageChecker()  # each person has a tab of their own: titles are unique per person
 
-    def check(page, email: str, label: str, path: str) -> None:
-        nonlocal checked
-        checked += 1
-        found = problems_on(page)
+    def check(page, label: str) -> None:
+        found = checker.problems(page)
         if found:
             problems[label] = found
-        titles.setdefault((email, page.title()), set()).add(path)
 
     people = {}
     for key, side in sides.items():
         for role in ROLES:
             email = email_of(side, role)
             if email not in people:
-                context = new_context()
-                context.add_init_script(path=str(AXE))
-                people[email] = context.new_page()
+                people[email] = new_context().new_page()
                 people[email].set_default_timeout(10_000)
                 sign_in(people[email], live_server, email, PASSWORD)
             page = people[email]
@@ -272,7 +246,7 @@ def test_every_peer_review_page_has_no_axe_violations(sides, live_server, new_co
                 if response.status != 200:
                     problems[label] = [f"status {response.status}"]
                     continue
-                check(page, email, label, url.split("?")[0])
+                check(page, label)
 
     for key, role, path, how in ERRORS:
         side = sides[key]
@@ -284,9 +258,7 @@ def test_every_peer_review_page_has_no_axe_violations(sides, live_server, new_co
         if not page.title().startswith("Error: "):
             problems[label] = [f"no error shown: {page.title()}"]
             continue
-        check(page, email, label, "error: " + side.url(path))
+        check(page, label)
 
-    shared_titles = {title: paths for title, paths in titles.items() if len(paths) > 1}
-    assert checked > 100
+    assert len(checker.checked) > 100
     assert problems == {}
-    assert shared_titles == {}
