@@ -11,6 +11,26 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+
+def history_actor(*actor_fields: str):
+    """Who a history record (django-simple-history) names as having made a change.
+
+    The signed-in person of the request that made it (HistoryRequestMiddleware) comes first.
+    A change made outside a request (a task, a command) names the row's own actor field, the
+    first of `actor_fields` that is set, so seeded and background writes keep an actor too.
+    """
+
+    def get_user(instance, request=None, **kwargs):
+        if request is not None:
+            return request.user
+        for name in actor_fields:
+            if getattr(instance, f"{name}_id", None) is not None:
+                return getattr(instance, name)
+        return None
+
+    return get_user
 
 
 class UserManager(BaseUserManager["User"]):
@@ -255,6 +275,8 @@ class Membership(RoleSpan):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
 
+    history = HistoricalRecords(get_user=history_actor())
+
     class Meta:
         # Never ordered by role: the order of a team list would show who has lived experience.
         ordering = ["service__name", "user__name", "user__email"]
@@ -275,6 +297,8 @@ class Coordinator(RoleSpan):
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coordinators")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coordinator_roles")
+
+    history = HistoricalRecords(get_user=history_actor())
 
     class Meta:
         constraints = [
@@ -324,6 +348,8 @@ class CommissionerMembership(RoleSpan):
 
     body = models.ForeignKey(CommissioningBody, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="commissioner_roles")
+
+    history = HistoricalRecords(get_user=history_actor())
 
     class Meta:
         constraints = [

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from assurance.models import Network, Service, User
 from reviews.models import Cycle, Response, Review, ReviewEvent
@@ -70,9 +71,13 @@ def enrol(cycle: Cycle, service: Service, version: FrameworkVersion, *, by: User
         previous=previous,
         self_assessment_due=cycle.self_assessment_due,
     )
-    Response.objects.bulk_create(
-        Response(review=review, standard=standard)
-        for standard in Standard.objects.filter(version=version).only("pk")
+    bulk_create_with_history(
+        [
+            Response(review=review, standard=standard)
+            for standard in Standard.objects.filter(version=version).only("pk")
+        ],
+        Response,
+        default_user=by,
     )
     setup_review_permissions(review)
     ReviewEvent.objects.create(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assurance.models import User
+from reviews import history
 from reviews.models import Action, ActionProgress, Perspective, Rating, Response, Review
 from standards.models import CrosswalkLink
 
@@ -102,6 +103,8 @@ def save_response(
         )
         if not updated and not _same_save(fresh, merged, by):
             raise StaleWrite(fresh)
+        if updated:
+            history.record_change(fresh, by=by)
     return fresh
 
 
@@ -162,6 +165,7 @@ def update_perspective(
         fresh = Perspective.objects.select_related("response__review").get(pk=perspective.pk)
         if not updated:
             raise StaleWrite(fresh)
+        history.record_change(fresh, by=by)
     return fresh
 
 
@@ -213,6 +217,7 @@ def record_action_progress(
             version=F("version") + 1,
             updated_at=timezone.now(),
         )
+        history.record_change(Action.objects.get(pk=action.pk), by=by)
     return progress
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from assurance import permissions
 from assurance.models import Membership, User
@@ -164,12 +165,17 @@ def accuracy_check_done(review: Review, note: str) -> list[Problem]:
 
 def prepare_reflections(review: Review, by: User) -> None:
     """A reflection to write for every standard of the review (kept if already there)."""
-    Reflection.objects.bulk_create(
+    # The review row is locked by `transition`, so nobody adds one between the read and the
+    # insert; created with their history records, named after the person making the move.
+    there = set(review.reflections.values_list("standard_id", flat=True))
+    bulk_create_with_history(
         [
             Reflection(review=review, standard_id=standard_id)
             for standard_id in review.responses.values_list("standard_id", flat=True)
+            if standard_id not in there
         ],
-        ignore_conflicts=True,
+        Reflection,
+        default_user=by,
     )
 
 

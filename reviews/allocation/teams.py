@@ -122,6 +122,7 @@ def respond(assignment: Assignment, *, by: User, accept: bool, reason: str = "")
     assignment.status = Assignment.Status.ACCEPTED if accept else Assignment.Status.DECLINED
     assignment.responded_at = timezone.now()
     assignment.decline_reason = "" if accept else reason.strip()
+    assignment._history_user = by  # named in the history outside a request too
     assignment.save(update_fields=["status", "responded_at", "decline_reason"])
     if accept:
         _grant(assignment)
@@ -139,6 +140,7 @@ def withdraw(assignment: Assignment, *, by: User, reason: str = "") -> Assignmen
     was_accepted = assignment.status == Assignment.Status.ACCEPTED
     assignment.status = Assignment.Status.WITHDRAWN
     assignment.decline_reason = reason.strip()
+    assignment._history_user = by  # named in the history outside a request too
     assignment.save(update_fields=["status", "decline_reason"])
     if was_accepted:
         _revoke(assignment)
@@ -267,7 +269,7 @@ def add_to_team(
     check = check_addition(matcher_input(cycle), review, profile, role, waiver=waiver)
     if check.refusals:
         return None, check
-    assignment = Assignment.objects.create(
+    assignment = Assignment(
         review=review,
         reviewer=profile,
         role=role,
@@ -277,6 +279,8 @@ def add_to_team(
             timezone.localdate() + timedelta(days=RESPOND_WITHIN_DAYS), cycle.visits_from
         ),
     )
+    assignment._history_user = by  # named in the history outside a request too
+    assignment.save(force_insert=True)
     # The same invitation email as a confirmed proposal's.
     transaction.on_commit(lambda: send_invitations([assignment]))
     return assignment, check

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from assurance.models import history_actor
 
 
 class Action(models.Model):
@@ -33,6 +36,8 @@ class Action(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords(get_user=history_actor())
+
     class Meta:
         # Actions without a due date last, on every database.
         ordering = [models.F("due_on").asc(nulls_last=True), "pk"]
@@ -61,6 +66,8 @@ class ActionProgress(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_actor("by"))
 
     class Meta:
         ordering = ["at", "pk"]

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from assurance.models import history_actor
 
 
 class ReviewerRole(models.TextChoices):
@@ -164,6 +167,8 @@ class Assignment(models.Model):
     respond_by = models.DateField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True, max_length=2000)
+
+    history = HistoricalRecords(get_user=history_actor())
 
     class Meta:
         ordering = ["review", "role", "pk"]

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from assurance.models import history_actor
 from reviews.models.self_assessment import Rating
 
 
@@ -111,6 +113,11 @@ class Thread(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_comment_at = models.DateTimeField(default=timezone.now)
 
+    # The time of the last comment is a convenience for sorting, not a change to the thread.
+    history = HistoricalRecords(
+        get_user=history_actor("started_by"), excluded_fields=["last_comment_at"]
+    )
+
     class Meta:
         ordering = ["-last_comment_at", "-pk"]
         indexes = [models.Index(fields=["review", "visibility"])]
@@ -134,6 +141,8 @@ class Comment(models.Model):
     body = models.TextField(_("comment"), max_length=10_000)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_actor("author"))
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -175,6 +184,8 @@ class Reflection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_actor("updated_by"))
 
     class Meta:
         ordering = ["standard__order"]
@@ -230,6 +241,8 @@ class Finding(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords(get_user=history_actor("created_by"))
+
     class Meta:
         ordering = ["kind", "order", "pk"]
 
@@ -249,6 +262,8 @@ class ReviewersSummary(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_actor("updated_by"))
 
     class Meta:
         verbose_name_plural = _("reviewers' summaries")
@@ -287,6 +302,8 @@ class SafeguardingNote(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_actor("updated_by", "raised_by"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

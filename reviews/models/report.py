@@ -12,6 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from assurance.models import history_actor
 
 
 class Report(models.Model):
@@ -52,6 +55,11 @@ class Report(models.Model):
     )
     host_agreed_at = models.DateTimeField(null=True, blank=True)
     host_agreement_note = models.TextField(_("note with the agreement"), blank=True)
+
+    # The snapshot never changes after issue; history keeps the host's agreement.
+    history = HistoricalRecords(
+        get_user=history_actor("host_agreed_by", "issued_by"), excluded_fields=["snapshot"]
+    )
 
     class Meta:
         ordering = ["review", "-number"]
@@ -151,6 +159,8 @@ class AccuracyComment(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords(get_user=history_actor("answered_by", "author"))
+
     class Meta:
         ordering = ["created_at", "pk"]
 
@@ -182,6 +192,8 @@ class ReportShare(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_actor("revoked_by", "granted_by"))
 
     class Meta:
         ordering = ["-granted_at", "-pk"]

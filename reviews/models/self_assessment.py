@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from assurance.models import history_actor
 
 
 class Rating(models.TextChoices):
@@ -45,6 +48,8 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_actor("updated_by"))
 
     class Meta:
         ordering = ["standard__order"]
@@ -102,6 +107,8 @@ class Perspective(models.Model):
     )
     updated_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords(get_user=history_actor("updated_by", "added_by"))
+
     class Meta:
         ordering = ["voice", "created_at", "pk"]
 
@@ -143,6 +150,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_actor("uploaded_by"))
 
     class Meta:
         ordering = ["-uploaded_at", "pk"]

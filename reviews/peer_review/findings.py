@@ -23,8 +23,10 @@ from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from assurance.models import User
+from reviews import history
 from reviews.models import Comment, Finding, Review, ReviewersSummary
 from reviews.peer_review import Access, access_for
 from reviews.self_assessment import Invalid, StaleWrite
@@ -124,7 +126,7 @@ def _next_order(review: Review, kind: str) -> int:
     return Finding.objects.filter(review=review, kind=kind).count()
 
 
-def _renumber(review: Review, kind: str) -> None:
+def _renumber(review: Review, kind: str, by: User) -> None:
     """Number the kind's findings 0, 1, 2, ... in their present order (closes any gap)."""
     findings = list(Finding.objects.filter(review=review, kind=kind).order_by("order", "pk"))
     changed = []
@@ -132,7 +134,7 @@ def _renumber(review: Review, kind: str) -> None:
         if finding.order != index:
             finding.order = index
             changed.append(finding)
-    Finding.objects.bulk_update(changed, ["order"])
+    bulk_update_with_history(changed, Finding, ["order"], default_user=by)
 
 
 def _still_there(queryset, finding: Finding) -> Finding:
@@ -214,7 +216,7 @@ def update_finding(finding: Finding, *, by: User, **fields) -> Finding:
     if "domains" in fields:
         current.domains.set(values["domains"])
     if current.kind != old_kind:
-        _renumber(locked, old_kind)
+        _renumber(locked, old_kind, by)
     return current
 
 
@@ -235,10 +237,14 @@ def move_finding(finding: Finding, *, by: User, direction: str) -> Finding:
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(siblings):
         siblings[index], siblings[other] = siblings[other], siblings[index]
+    changed = []
     for position, sibling in enumerate(siblings):
-        sibling.order = position
-    Finding.objects.bulk_update(siblings, ["order"])
-    Finding.objects.filter(pk=current.pk).update(updated_at=timezone.now())
+        if sibling.pk == current.pk:
+            sibling.updated_at = timezone.now()
+        if sibling.order != position or sibling.pk == current.pk:
+            sibling.order = position
+            changed.append(sibling)
+    bulk_update_with_history(changed, Finding, ["order", "updated_at"], default_user=by)
     current.refresh_from_db()
     return current
 
@@ -250,7 +256,7 @@ def remove_finding(finding: Finding, *, by: User) -> None:
     if kind is None:
         return  # already removed: removing it again changes nothing
     Finding.objects.filter(pk=finding.pk).delete()
-    _renumber(locked, kind)
+    _renumber(locked, kind, by)
 
 
 # The reviewers' summary ----------------------------------------------------------------------
@@ -286,4 +292,6 @@ def save_summary(
         ReviewersSummary.objects.filter(pk=current.pk).update(
             text=text, version=F("version") + 1, updated_by=by, updated_at=now
         )
-        return ReviewersSummary.objects.select_related("updated_by").get(pk=current.pk)
+        fresh = ReviewersSummary.objects.select_related("updated_by").get(pk=current.pk)
+        history.record_change(fresh, by=by)
+        return fresh

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assurance.models import User
+from reviews import history
 from reviews.models import Rating, Reflection, Review
 from reviews.peer_review import Access, access_for
 from reviews.self_assessment import Invalid, StaleWrite
@@ -107,4 +108,5 @@ def save_reflection(
         )
         if not updated:
             raise StaleWrite(fresh)
+        history.record_change(fresh, by=by)
     return fresh

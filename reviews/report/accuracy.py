@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from assurance import permissions
 from assurance.models import User
+from reviews import history
 from reviews.models import AccuracyComment, Report, Review
 from reviews.report.issuing import latest_draft
 from reviews.self_assessment import Invalid
@@ -98,6 +99,7 @@ def answer_accuracy_comment(
         answer=answer, answer_reason=reason, answered_by=by, answered_at=timezone.now()
     )
     comment.refresh_from_db()
+    history.record_change(comment, by=by)
     return comment
 
 
@@ -110,6 +112,7 @@ def agree_draft(report: Report, *, by: User, note: str = "") -> Report:
         host_agreed_by=by, host_agreed_at=timezone.now(), host_agreement_note=note.strip()
     )
     report.refresh_from_db()
+    history.record_change(report, by=by)
     return report
 
 

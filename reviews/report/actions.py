@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from guardian.core import ObjectPermissionChecker
 
 from assurance.models import User
+from reviews import history
 from reviews.models import Action, ActionProgress, Finding, Report, Review
 from reviews.permissions import REVIEW_QUERYSET, visible_reviews
 from reviews.report.sharing import shared_reviews
@@ -272,7 +273,7 @@ def add_action(
         },
     )
     now = timezone.now()
-    action = Action.objects.create(
+    action = Action(
         review=locked,
         title=values["title"],
         detail=values["detail"],
@@ -281,19 +282,25 @@ def add_action(
         created_at=now,
         updated_at=now,
     )
+    action._history_user = by  # named in the history outside a request too
+    action.save(force_insert=True)
     action.findings.set(values["findings"])
     action.standards.set(values["standards"])
-    _agreement_lapses(locked)
+    _agreement_lapses(locked, by)
     return action
 
 
-def _agreement_lapses(review: Review) -> None:
+def _agreement_lapses(review: Review, by: User) -> None:
     """The host agreed the draft's actions as they were: a change during the accuracy check
     means they agree again before the report can be published."""
     if review.status == Status.ACCURACY_CHECK:
-        Report.objects.filter(
+        for report in Report.objects.filter(
             review=review, kind=Report.Kind.DRAFT, host_agreed_at__isnull=False
-        ).update(host_agreed_by=None, host_agreed_at=None, host_agreement_note="")
+        ):
+            report.host_agreed_by = report.host_agreed_at = None
+            report.host_agreement_note = ""
+            report._history_user = by
+            report.save(update_fields=["host_agreed_by", "host_agreed_at", "host_agreement_note"])
 
 
 def _still_there(action: Action) -> Action:
@@ -336,8 +343,9 @@ def update_action(action: Action, *, by: User, expected_version: int, **fields) 
         current.findings.set(values["findings"])
     if "standards" in fields:
         current.standards.set(values["standards"])
-    _agreement_lapses(locked)
+    _agreement_lapses(locked, by)
     current.refresh_from_db()
+    history.record_change(current, by=by)
     return current
 
 
@@ -346,7 +354,7 @@ def remove_action(action: Action, *, by: User) -> None:
     locked = _lock(action.review_id)
     check_may_draft(locked, by)
     Action.objects.filter(pk=action.pk, review=locked).delete()
-    _agreement_lapses(locked)
+    _agreement_lapses(locked, by)
 
 
 # Following up --------------------------------------------------------------------------------
@@ -389,4 +397,5 @@ def record_progress(
         updated_at=now,
     )
     action.refresh_from_db()
+    history.record_change(action, by=by)
     return progress
