@@ -21,4 +21,9 @@ writeFileSync(join(out, "app.css"), result.css);
 
 const govuk = join(root, "node_modules", "govuk-frontend", "dist", "govuk");
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk-frontend.min.js"));
-console.log(`static/build: app.css (${result.css.length} bytes), govuk-frontend.min.js`);
+// The compiled CSS still names the footer's crest image (a rule we never use). collectstatic's
+// manifest storage refuses a stylesheet that points at a missing file, so the image comes too.
+const images = join(out, "assets", "images");
+mkdirSync(images, { recursive: true });
+cpSync(join(govuk, "assets", "images", "govuk-crest.svg"), join(images, "govuk-crest.svg"));
+console.log(`static/build: app.css (${result.css.length} bytes), govuk-frontend.min.js, crest`);
