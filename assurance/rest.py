@@ -2,11 +2,17 @@
 
 Every error the API returns is a JSON problem body:
 `{"code": "<stable machine code>", "message": "<plain English>", "errors": {field: [messages]}}`.
-`errors` is present only for validation problems.
+`errors` is present only for validation problems. `declare_problem_responses` writes the errors
+every operation can answer with into the OpenAPI schema, and views declare the others they give
+with `problem_responses(409, 428)`, so that clients (and the fuzzer, tests/api/test_fuzz.py)
+know every answer. Filters by id use `IdFilter`.
 """
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -80,3 +86,85 @@ def _retry_headers(response) -> dict[str, str]:
         for name in ("Retry-After", "WWW-Authenticate", "Allow")
         if response.has_header(name)
     }
+
+
+# The problem body, as the OpenAPI schema describes it: the component `ProblemBody`, which
+# `declare_problem_responses` adds to the schema. Some problems carry more (a stale write's
+# 409 has `current`), so other properties are allowed.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "What went wrong, in a stable code and plain English.",
+    "properties": {
+        "code": {"type": "string", "description": "A stable machine-readable code."},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "Validation problems only: each field's messages.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["code", "message"],
+}
+PROBLEM = {"$ref": "#/components/schemas/ProblemBody"}
+
+_PROBLEM_WORDS = {
+    "400": "The request has errors (`invalid`, with `errors` by field).",
+    "403": "Not signed in, or not allowed to do this.",
+    "404": "No such object, or not one you can see; or no such page of a list.",
+    "409": "The object changed since the version sent (`stale`, with `current`), or its "
+    "review is at a stage that does not allow this.",
+    "428": "No version was sent (`version_required`): send it in If-Match or `version`.",
+}
+
+
+def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """For `extend_schema(responses=...)`: the problem bodies a view answers with besides the
+    400, 403 and 404 every operation declares, e.g. `problem_responses(409, 428)`."""
+    return {
+        code: OpenApiResponse(response=PROBLEM, description=_PROBLEM_WORDS[str(code)])
+        for code in codes
+    }
+
+
+def _problems_for(operation: dict) -> list[str]:
+    """The errors any operation of this shape can answer with, whatever its view does."""
+    parameters = operation.get("parameters", [])
+    codes = ["403"]  # every operation needs a signed-in person with the right to it
+    if "requestBody" in operation or any(p["in"] in ("query", "header") for p in parameters):
+        codes.append("400")
+    paged = any(p["in"] == "query" and p["name"] in ("page", "cursor") for p in parameters)
+    if paged or any(p["in"] == "path" for p in parameters):
+        codes.append("404")
+    return codes
+
+
+def declare_problem_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: declare the problem responses every operation can
+    give (400, 403, 404, by its shape), next to those its view declares (409, 428)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["ProblemBody"] = PROBLEM_SCHEMA
+    content = {"application/json": {"schema": PROBLEM}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code in _problems_for(operation):
+                answer = {"description": _PROBLEM_WORDS[code], "content": content}
+                responses.setdefault(code, answer)
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+# The largest id the database stores (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """Filter by an object's id: a whole number the database can hold, else 400. (A plain
+    NumberFilter takes any decimal: 1.5 would find 1, and 1e300 overflows the database.)"""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)

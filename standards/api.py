@@ -141,8 +141,20 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("label", str, OpenApiParameter.PATH)],
-        responses={(200, "application/yaml"): OpenApiTypes.STR},
-        description="Export one version as a YAML document in the public format.",
+        responses={
+            # The document, as a YAML parser reads it: the framework, then its domains.
+            (200, "application/yaml"): {
+                "type": "object",
+                "required": ["framework", "domains"],
+                "properties": {
+                    "framework": {"type": "object"},
+                    "domains": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
+        description=(
+            "Export one version as a YAML document in the public format (docs/frameworks.md)."
+        ),
     )
     @action(
         detail=True,

@@ -26,6 +26,7 @@ from assurance.permissions import (
     is_coordinator,
     objects_for_user,
 )
+from assurance.rest import IdFilter
 
 # What a service lead may change about their own service; everything else is the coordinators'.
 
@@ -212,8 +213,8 @@ class OrganisationFilter(filters.FilterSet):
 
 
 class ServiceFilter(filters.FilterSet):
-    network = filters.NumberFilter(field_name="network_id")
-    organisation = filters.NumberFilter(field_name="organisation_id")
+    network = IdFilter(field_name="network_id")
+    organisation = IdFilter(field_name="organisation_id")
 
     class Meta:
         model = Service
@@ -221,7 +222,7 @@ class ServiceFilter(filters.FilterSet):
 
 
 class CommissioningBodyFilter(filters.FilterSet):
-    network = filters.NumberFilter(field_name="network_id")
+    network = IdFilter(field_name="network_id")
 
     class Meta:
         model = CommissioningBody

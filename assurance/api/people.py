@@ -38,7 +38,7 @@ from assurance.models import (
     User,
 )
 from assurance.permissions import ObjectPolicyPermission, can, objects_for_user
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 
 # Scoping: what each person may see ------------------------------------------------------------
 
@@ -109,11 +109,17 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "email"]
 
 
+class MemberSerializer(PersonSerializer):
+    email = serializers.EmailField(
+        read_only=True, allow_null=True, help_text="Null to people who do not manage the team."
+    )
+
+
 class MembershipSerializer(serializers.ModelSerializer):
     """A membership. To people who do not manage the team, other members' `role` is null
     unless they lead it, and their `email` is null (permissions.services_with_team_details)."""
 
-    user = PersonSerializer(read_only=True)
+    user = MemberSerializer(read_only=True)
     service = ServiceRefSerializer(read_only=True)
     role = MembershipRoleField(read_only=True, allow_null=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
@@ -293,7 +299,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MembershipFilter(filters.FilterSet):
-    service = filters.NumberFilter(field_name="service_id")
+    service = IdFilter(field_name="service_id")
     role = filters.ChoiceFilter(choices=Membership.Role.choices, method="filter_role")
     active = filters.BooleanFilter(
         field_name="ended_at", lookup_expr="isnull", label="Still in the team"
@@ -312,9 +318,9 @@ class MembershipFilter(filters.FilterSet):
 
 
 class InvitationFilter(filters.FilterSet):
-    network = filters.NumberFilter(field_name="network_id")
-    service = filters.NumberFilter(field_name="service_id")
-    body = filters.NumberFilter(field_name="body_id")
+    network = IdFilter(field_name="network_id")
+    service = IdFilter(field_name="service_id")
+    body = IdFilter(field_name="body_id")
     status = filters.ChoiceFilter(choices=InvitationStatus.choices, method="filter_status")
 
     class Meta:
@@ -358,7 +364,7 @@ class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: MembershipSerializer},
+        responses={200: MembershipSerializer, **problem_responses(409)},
         description=(
             "End a membership and the access it gave. For the service lead and network "
             "coordinators. Nobody can end their own membership here (409), and an ended "
@@ -424,7 +430,7 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: InvitationSerializer},
+        responses={200: InvitationSerializer, **problem_responses(409)},
         description=(
             "Send the invitation again with a new link; the old link stops working. An "
             "expired invitation is replaced by a new one (a new id). A used or withdrawn "
@@ -442,7 +448,7 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: InvitationSerializer},
+        responses={200: InvitationSerializer, **problem_responses(409)},
         description=(
             "Withdraw the invitation so its link no longer works. Withdrawing twice is "
             "harmless; an invitation already used cannot be withdrawn (409)."

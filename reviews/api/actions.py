@@ -31,7 +31,7 @@ from rest_framework.response import Response as RestResponse
 from assurance.api.network import BodyRefSerializer, ServiceRefSerializer
 from assurance.models import CommissioningBody
 from assurance.permissions import objects_for_user
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews import self_assessment
 from reviews.api.cycle import MAX_VERSION, CycleRefSerializer, PersonRefSerializer
 from reviews.api.findings import KIND_ORDER, FindingKindField
@@ -186,8 +186,8 @@ class ProgressCreateSerializer(serializers.Serializer):
 
 
 class ActionFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
-    service = filters.NumberFilter(field_name="review__service_id")
+    review = IdFilter(field_name="review_id")
+    service = IdFilter(field_name="review__service_id")
     status = filters.ChoiceFilter(choices=Action.Status.choices)
     overdue = filters.BooleanFilter(
         method="filter_overdue",
@@ -206,7 +206,7 @@ class ActionFilter(filters.FilterSet):
     retrieve=extend_schema(description="One action, with its `version` as the `ETag`."),
     create=extend_schema(
         request=ActionCreateSerializer,
-        responses={201: ActionSerializer},
+        responses={201: ActionSerializer, **problem_responses(409)},
         description=(
             "Add an action to a review: its lead reviewer (else 403), while the review is in "
             "drafting or the accuracy check (else 409 `not_editable`). Findings must be of the "
@@ -215,7 +215,7 @@ class ActionFilter(filters.FilterSet):
     ),
     partial_update=extend_schema(
         request=ActionUpdateSerializer(partial=True),
-        responses={200: ActionSerializer},
+        responses={200: ActionSerializer, **problem_responses(409, 428)},
         parameters=[IF_MATCH],
         description=(
             "Change an action's title, detail, owner role, due date, findings or standards: the "
@@ -225,7 +225,11 @@ class ActionFilter(filters.FilterSet):
         ),
     ),
     destroy=extend_schema(
-        description="Remove an action (the lead reviewer, while the actions are open)."
+        responses={204: None, **problem_responses(409)},
+        description=(
+            "Remove an action: the lead reviewer (else 403), while the actions are open (else "
+            "409 `not_editable`)."
+        ),
     ),
 )
 class ActionViewSet(
@@ -327,7 +331,7 @@ class ActionViewSet(
 
     @extend_schema(
         request=ProgressCreateSerializer,
-        responses={201: ActionSerializer},
+        responses={201: ActionSerializer, **problem_responses(409)},
         description=(
             "Record progress on an action of a published report: the service lead and staff "
             "contributors (else 403), while the review is published (else 409 `not_editable`; "
@@ -414,8 +418,8 @@ class ShareCreateSerializer(serializers.Serializer):
 
 
 class ShareFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
-    body = filters.NumberFilter(field_name="body_id")
+    review = IdFilter(field_name="review_id")
+    body = IdFilter(field_name="body_id")
     live = filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
 
     class Meta:
@@ -435,7 +439,7 @@ def _host_side_reviews(user):
 @extend_schema_view(
     create=extend_schema(
         request=ShareCreateSerializer,
-        responses={201: ShareSerializer},
+        responses={201: ShareSerializer, **problem_responses(409)},
         description=(
             "Share a review's published report with a commissioning body of its network: the "
             "host's service lead (else 403), once the report is published (else 409 "
@@ -480,7 +484,7 @@ class ShareViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=None,
-        responses={200: ShareSerializer},
+        responses={200: ShareSerializer, **problem_responses(409)},
         description=(
             "Stop sharing: the host's service lead (else 403). The body's commissioners lose "
             "access to the report at once; the share stays listed as revoked. A share already "

@@ -34,6 +34,7 @@ from assurance.api.network import ServiceRefSerializer
 from assurance.models import Membership, Organisation, Region, Service, User
 from assurance.permissions import can, coordinated_networks, is_coordinator
 from assurance.rest import Conflict as ConflictError
+from assurance.rest import IdFilter
 from reviews import allocation
 from reviews.api.cycle import CycleRefSerializer, PersonRefSerializer, named_choice_field
 from reviews.models import Assignment, Conflict, Cycle, Proposal, ReviewerProfile, ReviewerRole
@@ -278,7 +279,7 @@ class ConflictSerializer(serializers.ModelSerializer):
 
 
 class ConflictFilter(filters.FilterSet):
-    reviewer = filters.NumberFilter(field_name="reviewer_id")
+    reviewer = IdFilter(field_name="reviewer_id")
 
     class Meta:
         model = Conflict
@@ -375,7 +376,7 @@ class ProposalPagination(NewestFirst):
 
 
 class ProposalFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle_id")
+    cycle = IdFilter(field_name="cycle_id")
     status = filters.ChoiceFilter(choices=Proposal.Status.choices)
 
     class Meta:
@@ -492,8 +493,8 @@ class AssignmentPagination(NewestFirst):
 
 
 class AssignmentFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="review__cycle_id")
-    review = filters.NumberFilter(field_name="review_id")
+    cycle = IdFilter(field_name="review__cycle_id")
+    review = IdFilter(field_name="review_id")
     status = filters.ChoiceFilter(choices=Assignment.Status.choices)
 
     class Meta:

@@ -28,7 +28,7 @@ from assurance.permissions import (
     coordinated_networks,
     is_coordinator,
 )
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews import cycles, self_assessment, workflow
 from reviews.cycle_forms import DATE_FIELDS, DATE_ORDER
 from reviews.models import Cycle, Review, ReviewEvent
@@ -361,7 +361,7 @@ class TransitionRefused(Conflict):
 
 
 class CycleFilter(filters.FilterSet):
-    network = filters.NumberFilter(field_name="network_id")
+    network = IdFilter(field_name="network_id")
     status = filters.ChoiceFilter(choices=Cycle.Status.choices)
 
     class Meta:
@@ -455,8 +455,8 @@ class ReviewPagination(pagination.CursorPagination):
 
 
 class ReviewFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle_id")
-    service = filters.NumberFilter(field_name="service_id")
+    cycle = IdFilter(field_name="cycle_id")
+    service = IdFilter(field_name="service_id")
     status = filters.ChoiceFilter(choices=Review.Status.choices)
 
     class Meta:
@@ -518,7 +518,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: CarryResultSerializer},
+        responses={200: CarryResultSerializer, **problem_responses(409)},
         description=(
             "Start from last cycle: copy narratives and perspectives (never ratings) into "
             "responses that are still empty, marked “carried, please check”. For the people "

@@ -11,12 +11,19 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
+from assurance.rest import IdFilter
 from reviews import evidence as evidence_actions
 from reviews.api.cycle import PersonRefSerializer, ReviewPolicyPermission, named_choice_field
 from reviews.models import Evidence, Response, Review
 from reviews.permissions import visible_reviews
 
 EvidenceKindField = named_choice_field("EvidenceKindEnum", Evidence.Kind.choices)
+# A download comes as the type its file was checked to be (reviews/evidence.py), or as
+# application/octet-stream when none was recorded.
+DOWNLOAD_TYPES = sorted(
+    {kind.content_type.split(";")[0] for kind in evidence_actions.FILE_TYPES.values()}
+    | {"application/octet-stream"}
+)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -25,6 +32,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
         many=True, read_only=True, help_text="The responses this evidence supports."
     )
     uploaded_by = PersonRefSerializer(read_only=True, allow_null=True)
+    url = serializers.CharField(
+        read_only=True, help_text="A link's web address; empty for files and notes."
+    )
 
     class Meta:
         model = Evidence
@@ -48,8 +58,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class EvidenceFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
-    response = filters.NumberFilter(field_name="responses")
+    review = IdFilter(field_name="review_id")
+    response = IdFilter(field_name="responses")
     kind = filters.ChoiceFilter(choices=Evidence.Kind.choices)
 
     class Meta:
@@ -77,7 +87,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, media_type): OpenApiTypes.BINARY for media_type in DOWNLOAD_TYPES},
         description=(
             "The file, as an attachment. Every download is written to the access log. "
             "Links and notes have no file (404)."

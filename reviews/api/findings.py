@@ -25,7 +25,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response as RestResponse
 
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews import self_assessment
 from reviews.api.cycle import MAX_VERSION, PersonRefSerializer, named_choice_field
 from reviews.api.self_assessment import (
@@ -152,7 +152,7 @@ class FindingMoveSerializer(serializers.Serializer):
 
 
 class FindingFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
+    review = IdFilter(field_name="review_id")
     kind = filters.ChoiceFilter(choices=Finding.Kind.choices)
 
     class Meta:
@@ -169,7 +169,7 @@ KIND_ORDER = Case(
 @extend_schema_view(
     create=extend_schema(
         request=FindingCreateSerializer,
-        responses={201: FindingSerializer},
+        responses={201: FindingSerializer, **problem_responses(409)},
         description=(
             "Add a finding, last among its kind: the review's lead reviewer (else 403), while "
             "the review is in peer review or drafting (else 409 `not_editable`). Standards and "
@@ -179,14 +179,19 @@ KIND_ORDER = Case(
     ),
     partial_update=extend_schema(
         request=FindingWriteSerializer(partial=True),
-        responses={200: FindingSerializer},
+        responses={200: FindingSerializer, **problem_responses(409)},
         description=(
             "Change a finding's kind, title, body, standards or domains (the lead reviewer, "
-            "while the findings are open). A finding given another kind goes last there."
+            "else 403, while the findings are open, else 409 `not_editable`). A finding given "
+            "another kind goes last there."
         ),
     ),
     destroy=extend_schema(
-        description="Remove a finding (the lead reviewer, while the findings are open)."
+        responses={204: None, **problem_responses(409)},
+        description=(
+            "Remove a finding (the lead reviewer, else 403, while the findings are open, else "
+            "409 `not_editable`)."
+        ),
     ),
 )
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -248,7 +253,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=FindingMoveSerializer,
-        responses={200: FindingSerializer},
+        responses={200: FindingSerializer, **problem_responses(409)},
         description=(
             "Move a finding up or down among its kind, swapping it with its neighbour (the "
             "lead reviewer, while the findings are open). The first going up, or the last going "
@@ -305,7 +310,7 @@ REVIEW_PATH = OpenApiParameter(
 
 
 class SummaryFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
+    review = IdFilter(field_name="review_id")
 
     class Meta:
         model = ReviewersSummary
@@ -319,7 +324,7 @@ class SummaryFilter(filters.FilterSet):
     ),
     create=extend_schema(
         request=SummaryCreateSerializer,
-        responses={201: ReviewersSummarySerializer},
+        responses={201: ReviewersSummarySerializer, **problem_responses(409)},
         description=(
             "Write a review's first summary: the lead reviewer (else 403), while the review is "
             "in peer review or drafting (else 409 `not_editable`). If there is one already: "
@@ -328,7 +333,11 @@ class SummaryFilter(filters.FilterSet):
     ),
     update=extend_schema(
         request=SummaryWriteSerializer,
-        responses={200: ReviewersSummarySerializer, 201: ReviewersSummarySerializer},
+        responses={
+            200: ReviewersSummarySerializer,
+            201: ReviewersSummarySerializer,
+            **problem_responses(409),
+        },
         parameters=[REVIEW_PATH, IF_MATCH],
         description=(
             "Write the summary of the review with this id. Without a version, it creates the "
@@ -339,7 +348,7 @@ class SummaryFilter(filters.FilterSet):
     ),
     partial_update=extend_schema(
         request=SummaryWriteSerializer,
-        responses={200: ReviewersSummarySerializer},
+        responses={200: ReviewersSummarySerializer, **problem_responses(409, 428)},
         parameters=[REVIEW_PATH, IF_MATCH],
         description=(
             "Change the summary, with the version you started from (If-Match or `version`; "
@@ -461,7 +470,7 @@ class SafeguardingUpdateSerializer(serializers.Serializer):
 
 
 class SafeguardingFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
+    review = IdFilter(field_name="review_id")
     status = filters.ChoiceFilter(choices=SafeguardingNote.Status.choices)
 
     class Meta:
@@ -472,7 +481,7 @@ class SafeguardingFilter(filters.FilterSet):
 @extend_schema_view(
     create=extend_schema(
         request=SafeguardingCreateSerializer,
-        responses={201: SafeguardingNoteSerializer},
+        responses={201: SafeguardingNoteSerializer, **problem_responses(409)},
         description=(
             "Raise a safeguarding concern: a reviewer on the review's team (else 403), while "
             "the review is between submitted and published (else 409 `not_editable`). The lead "

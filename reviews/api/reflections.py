@@ -22,7 +22,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response as RestResponse
 
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews.api.cycle import PersonRefSerializer, named_choice_field
 from reviews.api.self_assessment import (
     IF_MATCH,
@@ -101,8 +101,8 @@ class ReflectionUpdateSerializer(VersionSerializer):
 
 class ReflectionFilter(filters.FilterSet):
     # By plain id: an id the person cannot see gives an empty list, as one that does not exist.
-    review = filters.NumberFilter(field_name="review_id")
-    standard = filters.NumberFilter(field_name="standard_id")
+    review = IdFilter(field_name="review_id")
+    standard = IdFilter(field_name="standard_id")
 
     class Meta:
         model = Reflection
@@ -113,7 +113,7 @@ class ReflectionFilter(filters.FilterSet):
     retrieve=extend_schema(description="One reflection, with its `version` as the `ETag`."),
     partial_update=extend_schema(
         request=ReflectionUpdateSerializer,
-        responses={200: ReflectionSerializer},
+        responses={200: ReflectionSerializer, **problem_responses(409, 428)},
         parameters=[IF_MATCH],
         description=(
             "Change the team's view of a standard, for the reviewers on the team (else 403), "

@@ -28,7 +28,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response as RestResponse
 
 from assurance.permissions import ObjectPolicyPermission, can
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews.api.cycle import PersonRefSerializer, named_choice_field
 from reviews.models import AccuracyComment, RenderJob, Report
 from reviews.report import accuracy, issuing
@@ -79,11 +79,6 @@ class BlankAsNullField(serializers.CharField):
         return value or None
 
 
-class ProblemBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 # Render jobs ----------------------------------------------------------------------------------
 
 
@@ -129,7 +124,7 @@ class RenderJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={201: RenderJobSerializer, 409: ProblemBodySerializer},
+        responses={201: RenderJobSerializer, **problem_responses(409)},
         description=(
             "Queue a failed render again, as a new job (the failed one stays on record): the "
             "review's lead reviewer or the network's coordinators (else 403). 409 `not_failed` "
@@ -211,7 +206,7 @@ class ReportPagination(pagination.CursorPagination):
 
 
 class ReportFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
+    review = IdFilter(field_name="review_id")
     kind = filters.ChoiceFilter(choices=Report.Kind.choices)
 
     class Meta:
@@ -219,7 +214,7 @@ class ReportFilter(filters.FilterSet):
         fields = ["review", "kind"]
 
 
-PDF_RESPONSES = {(200, "application/pdf"): OpenApiTypes.BINARY, 409: ProblemBodySerializer}
+PDF_RESPONSES = {(200, "application/pdf"): OpenApiTypes.BINARY, **problem_responses(409)}
 
 
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
@@ -282,7 +277,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=AgreeSerializer,
-        responses={200: ReportSerializer, 409: ProblemBodySerializer},
+        responses={200: ReportSerializer, **problem_responses(409)},
         description=(
             "The host's service lead (else 403) agrees the latest draft and its actions, with "
             "an optional note. 409 `not_editable` when the review is not in the accuracy check "
@@ -377,7 +372,7 @@ class OldestFirst(pagination.CursorPagination):
 
 
 class AccuracyCommentFilter(filters.FilterSet):
-    report = filters.NumberFilter(field_name="report_id")
+    report = IdFilter(field_name="report_id")
 
     class Meta:
         model = AccuracyComment
@@ -387,7 +382,7 @@ class AccuracyCommentFilter(filters.FilterSet):
 @extend_schema_view(
     create=extend_schema(
         request=AccuracyCommentCreateSerializer,
-        responses={201: AccuracyCommentSerializer, 409: ProblemBodySerializer},
+        responses={201: AccuracyCommentSerializer, **problem_responses(409)},
         description=(
             "Comment on a section, finding or action of the latest draft: the host's service "
             "lead (else 403), while the review is in the accuracy check (else 409 "
@@ -440,7 +435,7 @@ class AccuracyCommentViewSet(
 
     @extend_schema(
         request=AccuracyAnswerSerializer,
-        responses={200: AccuracyCommentSerializer, 409: ProblemBodySerializer},
+        responses={200: AccuracyCommentSerializer, **problem_responses(409)},
         description=(
             "Answer a comment: the review's lead reviewer (else 403), while the accuracy check "
             "of its draft is open (else 409 `not_editable`). A reason is needed unless the "

@@ -21,7 +21,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response as RestResponse
 
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews import self_assessment
 from reviews.api.cycle import (
     MAX_VERSION,
@@ -260,8 +260,8 @@ class ActionProgressCreateSerializer(serializers.Serializer):
 
 
 class ResponseFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
-    standard = filters.NumberFilter(field_name="standard_id")
+    review = IdFilter(field_name="review_id")
+    standard = IdFilter(field_name="standard_id")
 
     class Meta:
         model = Response
@@ -269,8 +269,8 @@ class ResponseFilter(filters.FilterSet):
 
 
 class PerspectiveFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="response__review_id")
-    response = filters.NumberFilter(field_name="response_id")
+    review = IdFilter(field_name="response__review_id")
+    response = IdFilter(field_name="response_id")
     voice = filters.ChoiceFilter(choices=Perspective.Voice.choices)
 
     class Meta:
@@ -279,8 +279,8 @@ class PerspectiveFilter(filters.FilterSet):
 
 
 class ActionProgressFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
-    action = filters.NumberFilter(field_name="action_id")
+    review = IdFilter(field_name="review_id")
+    action = IdFilter(field_name="action_id")
 
     class Meta:
         model = ActionProgress
@@ -294,7 +294,7 @@ class ActionProgressFilter(filters.FilterSet):
     retrieve=extend_schema(description="One response, with its `version` as the `ETag`."),
     partial_update=extend_schema(
         request=ResponseUpdateSerializer,
-        responses={200: ResponseSerializer},
+        responses={200: ResponseSerializer, **problem_responses(409, 428)},
         parameters=[IF_MATCH],
         description=(
             "Change a response's rating and texts, for the people who write the self-assessment "
@@ -352,7 +352,7 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 @extend_schema_view(
     create=extend_schema(
         request=PerspectiveCreateSerializer,
-        responses={201: PerspectiveSerializer},
+        responses={201: PerspectiveSerializer, **problem_responses(409)},
         description=(
             "Add a voice to a response, for anyone in the service's team (else 403), while the "
             "review is in self-assessment (else 409 `not_editable`)."
@@ -360,7 +360,7 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ),
     partial_update=extend_schema(
         request=PerspectiveWriteSerializer(partial=True),
-        responses={200: PerspectiveSerializer},
+        responses={200: PerspectiveSerializer, **problem_responses(409, 428)},
         parameters=[IF_MATCH],
         description=(
             "Change a perspective, with the version you started from (If-Match or `version`; "
@@ -369,6 +369,7 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ),
     destroy=extend_schema(
         parameters=[IF_MATCH],
+        responses={204: None, **problem_responses(409, 428)},
         description=(
             "Remove a perspective, with the version you started from in If-Match (or a "
             "`version` field); 428 without it, 409 `stale` with `current` if it changed."
@@ -456,7 +457,7 @@ class PerspectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 @extend_schema_view(
     create=extend_schema(
         request=ActionProgressCreateSerializer,
-        responses={201: ActionProgressSerializer},
+        responses={201: ActionProgressSerializer, **problem_responses(409)},
         description=(
             "Say how one of the previous review's actions has gone, as part of this review: "
             "every open action needs one before submitting. For the people who write the "

@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, pagination, serializers, status, viewsets
 from rest_framework.response import Response as RestResponse
 
-from assurance.rest import Conflict
+from assurance.rest import Conflict, IdFilter, problem_responses
 from reviews.api.cycle import PersonRefSerializer, named_choice_field
 from reviews.api.self_assessment import StandardRefSerializer
 from reviews.models import Comment, Review, Thread
@@ -145,8 +145,8 @@ class CommentUpdateSerializer(serializers.Serializer):
 
 
 class ThreadFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
-    standard = filters.NumberFilter(field_name="standard_id")
+    review = IdFilter(field_name="review_id")
+    standard = IdFilter(field_name="standard_id")
     visibility = filters.ChoiceFilter(choices=Thread.Visibility.choices)
 
     class Meta:
@@ -155,8 +155,8 @@ class ThreadFilter(filters.FilterSet):
 
 
 class CommentFilter(filters.FilterSet):
-    thread = filters.NumberFilter(field_name="thread_id")
-    review = filters.NumberFilter(field_name="thread__review_id")
+    thread = IdFilter(field_name="thread_id")
+    review = IdFilter(field_name="thread__review_id")
 
     class Meta:
         model = Comment
@@ -185,7 +185,7 @@ class CommentPagination(pagination.CursorPagination):
 @extend_schema_view(
     create=extend_schema(
         request=ThreadCreateSerializer,
-        responses={201: ThreadSerializer},
+        responses={201: ThreadSerializer, **problem_responses(409)},
         description=(
             "Start a thread with its first comment, for the review team, the coordinators and "
             "the host service. The host may start only `shared` threads (else 403). 409 "
@@ -231,7 +231,7 @@ class ThreadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     create=extend_schema(
         request=CommentCreateSerializer,
-        responses={201: CommentSerializer},
+        responses={201: CommentSerializer, **problem_responses(409)},
         description=(
             "Reply in a thread you can read. 409 `closed` when the review is not at a stage "
             "that takes comments."
@@ -239,7 +239,7 @@ class ThreadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ),
     partial_update=extend_schema(
         request=CommentUpdateSerializer,
-        responses={200: CommentSerializer},
+        responses={200: CommentSerializer, **problem_responses(409)},
         description=(
             "Change your own comment's body (someone else's: 403); it is then marked as edited. "
             "409 `closed` once the report is published or the review withdrawn."

@@ -16,13 +16,19 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response as RestResponse
 
 from assurance.models import User
+from assurance.rest import IdFilter, problem_responses
 from reviews.api.cycle import PersonRefSerializer, named_choice_field
 from reviews.api.self_assessment import (
     IF_MATCH,
@@ -57,8 +63,22 @@ def check_may_edit(user: User, review: Review) -> None:
 # Serializers ----------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        "example": "09:30:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day at the visit, in local time (Europe/London) and without an offset, e.g.
+    09:30:00. (JSON Schema's `time` format would need an offset, which these times have not.)"""
+
+
 class AgendaEntrySerializer(serializers.ModelSerializer):
     meets = MeetsField(read_only=True)
+    starts_at = LocalTimeField(read_only=True)
+    ends_at = LocalTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = AgendaItem
@@ -131,8 +151,8 @@ class AgendaItemSerializer(AgendaEntrySerializer):
 
 class AgendaItemWriteSerializer(serializers.Serializer):
     day = serializers.DateField(help_text="A day of the visit.")
-    starts_at = serializers.TimeField(help_text="Local time (Europe/London), e.g. 09:30.")
-    ends_at = serializers.TimeField(required=False, allow_null=True, default=None)
+    starts_at = LocalTimeField(help_text="Local time (Europe/London), e.g. 09:30.")
+    ends_at = LocalTimeField(required=False, allow_null=True, default=None)
     title = serializers.CharField(max_length=LIMITS["title"])
     meets = MeetsField(help_text="Who the review team meets.")
     note = serializers.CharField(
@@ -162,7 +182,7 @@ class AgendaItemCreateSerializer(VisitChoiceSerializer, AgendaItemWriteSerialize
 
 
 class VisitFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id")
+    review = IdFilter(field_name="review_id")
 
     class Meta:
         model = Visit
@@ -170,8 +190,8 @@ class VisitFilter(filters.FilterSet):
 
 
 class AgendaItemFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="visit__review_id")
-    visit = filters.NumberFilter(field_name="visit_id")
+    review = IdFilter(field_name="visit__review_id")
+    visit = IdFilter(field_name="visit_id")
 
     class Meta:
         model = AgendaItem
@@ -218,7 +238,7 @@ VISIT_WRITE = (
     retrieve=extend_schema(description="One visit with its agenda; its `version` is the ETag."),
     create=extend_schema(
         request=VisitCreateSerializer,
-        responses={201: VisitSerializer},
+        responses={201: VisitSerializer, **problem_responses(409)},
         description=(
             "Plan the visit of a review, for the lead reviewer and the host's service lead "
             "(else 403), while the review is submitted or in peer review (else 409 "
@@ -227,13 +247,13 @@ VISIT_WRITE = (
     ),
     update=extend_schema(
         request=VisitWriteSerializer,
-        responses={200: VisitSerializer},
+        responses={200: VisitSerializer, **problem_responses(409, 428)},
         parameters=[IF_MATCH],
         description="Replace the visit's details. " + VISIT_WRITE,
     ),
     partial_update=extend_schema(
         request=VisitWriteSerializer(partial=True),
-        responses={200: VisitSerializer},
+        responses={200: VisitSerializer, **problem_responses(409, 428)},
         parameters=[IF_MATCH],
         description="Change some of the visit's details. " + VISIT_WRITE,
     ),
@@ -349,15 +369,18 @@ AGENDA_WRITE = (
 @extend_schema_view(
     create=extend_schema(
         request=AgendaItemCreateSerializer,
-        responses={201: AgendaItemSerializer},
+        responses={201: AgendaItemSerializer, **problem_responses(409)},
         description="Add an item to a visit's agenda. " + AGENDA_WRITE,
     ),
     partial_update=extend_schema(
         request=AgendaItemWriteSerializer(partial=True),
-        responses={200: AgendaItemSerializer},
+        responses={200: AgendaItemSerializer, **problem_responses(409)},
         description="Change an agenda item: the fields sent change. " + AGENDA_WRITE,
     ),
-    destroy=extend_schema(description="Remove an item from the agenda. " + AGENDA_WRITE),
+    destroy=extend_schema(
+        responses={204: None, **problem_responses(409)},
+        description="Remove an item from the agenda. " + AGENDA_WRITE,
+    ),
 )
 class AgendaItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The agenda items of the visits the person reads, by visit and in time order. Filter by
