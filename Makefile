@@ -20,7 +20,8 @@ help:
 	@echo "make run     install, migrate, load frameworks and demo data, start worker and server"
 	@echo "make test    install anything missing and run the whole test suite"
 	@echo "make lint    ruff check, ruff format --check, makemigrations --check"
-	@echo "make bench   measure the reviewer matcher at national scale (one JSON line)"
+	@echo "make bench   every performance figure as one JSON line (QUICK=1: a reduced run)"
+	@echo "make drill   backup and restore drill on PostgreSQL (docs/operations.md)"
 
 # Python environment: rebuilt when pyproject.toml changes.
 $(PY):
@@ -59,6 +60,7 @@ run: install
 	$(MANAGE) import_framework fixtures/*.yaml
 	$(MANAGE) seed_demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
+	@echo "Coordinator and commissioners: after the password, enter the code from $(MANAGE) demo_code EMAIL"
 	@echo "Starting the task worker and the server on http://$(HOST):$(PORT)/ (Ctrl+C stops both)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(MANAGE) db_worker --queue-name '*' & \
@@ -76,8 +78,16 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.installed
-	$(MANAGE) bench_matching
+# -- benchmark: databases beside yours (bench/.data/ or <db>_bench_*), pages, PDF, matcher,
+# load; one JSON line, also in artifacts/bench.json (docs/performance.md) --
+bench: install
+	$(MANAGE) benchmark $(if $(QUICK),--quick)
+
+# -- operations: the backup and restore drill (ops/drill.sh starts PostgreSQL as .ci/run does;
+# it uses its own database, assurance_drill, and a temporary media folder) --
+.PHONY: drill
+drill: install
+	ops/drill.sh
 
 clean:
 	rm -rf $(VENV) node_modules static/build staticfiles .pytest_cache

@@ -6,6 +6,7 @@ DATABASE_URL to PostgreSQL (see docs/deployment.md).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; set but empty counts as unset, as in an env file's `NAME=`."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -41,7 +43,10 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+    """A comma list; set but empty means an empty list, not the default."""
+    value = os.environ.get(name)
+    items = (default if value is None else value).split(",")
+    return [item.strip() for item in items if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -75,6 +80,8 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    # -- history: who changed what, when (django-simple-history) --
+    "simple_history",
     "assurance",
     "standards",
     "reviews",
@@ -93,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # -- history: names the signed-in person on every history record a request writes --
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "assurance.urls"
@@ -135,6 +144,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "assurance.User"
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a sign-in while the account or address is locked out.
+    "assurance.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -164,6 +175,79 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
+# --- Authentication hardening (docs/security.md): MFA, single sign-on, login throttling. ---
+INSTALLED_APPS += [
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "axes",
+]
+MIDDLEWARE += [
+    # After authentication and messages: it signs out expired sessions and sends people whose
+    # role needs two-factor authentication to set it up.
+    "assurance.security.SecurityMiddleware",
+    # django-axes turns a refused sign-in into the lockout page; it must come last.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery codes.
+# People holding any role in MFA_REQUIRED_ROLES must set it up before they see any other page;
+# the role names are in assurance/security.py (ROLE_NAMES).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Relational Assurance")
+# A code from the 30 seconds before also counts: phones' clocks drift, and typing takes time.
+MFA_TOTP_TOLERANCE = 1
+MFA_ADAPTER = "assurance.adapters.MFAAdapter"
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "coordinator,commissioner")
+
+# Single sign-on by OpenID Connect (for example Microsoft Entra ID), only when OIDC_CLIENT_ID is
+# set. It signs in people who already have an account (they joined by invitation); it never
+# creates one (assurance.adapters.SocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "assurance.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# Whether the identity provider's email address may be trusted as verified even when its token
+# has no `email_verified` claim (Entra ID sends none). Only for a provider that the
+# organisation runs itself, whose addresses it issues.
+OIDC_EMAIL_IS_VERIFIED = env_bool("OIDC_EMAIL_IS_VERIFIED", False)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env("OIDC_PROVIDER_ID", "sso"),
+                "name": env("OIDC_NAME", "your organisation's account"),
+                "client_id": env("OIDC_CLIENT_ID"),
+                "secret": env("OIDC_CLIENT_SECRET"),
+                "settings": {"server_url": env("OIDC_SERVER_URL")},
+            }
+        ]
+        if env("OIDC_CLIENT_ID")
+        else [],
+    }
+}
+if env("OIDC_CLIENT_ID") and not env("OIDC_SERVER_URL"):
+    raise ImproperlyConfigured("OIDC_SERVER_URL must be set when OIDC_CLIENT_ID is.")
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins, the account is
+# locked, and so is the address they came from, each on its own, for the cool-off.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# allauth's sign-in form calls the address `login` and authenticates with `email`.
+AXES_USERNAME_CALLABLE = "assurance.security.login_email"
+AXES_LOCKOUT_CALLABLE = "assurance.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A try during the cool-off does not start it again, so it ends when the lockout page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Behind a reverse proxy, the client's address is in X-Forwarded-For: set how many proxies.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if env_int("AXES_PROXY_COUNT", 0) else ("REMOTE_ADDR",)
+)
+# --- end of authentication hardening ---
+
 # django-guardian: no anonymous user row; every object permission belongs to a real person.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -184,8 +268,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
-# Sessions: idle expiry is refreshed on every request; the absolute limit is checked on login.
+# Sessions: idle expiry is refreshed on every request; the absolute limit, counted from
+# sign-in, is enforced by assurance.security.SecurityMiddleware.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -203,8 +289,59 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # media is only ever served through permission-checked views
+
+
+# --- Operations: where files live, and the optional Redis (docs/deployment.md) ---
+def file_storage() -> dict:
+    """Uploaded evidence and rendered reports: files under MEDIA_ROOT, or a private bucket in
+    S3-compatible object storage when STORAGE_S3_BUCKET is set. Either way every file is read
+    through the storage API and served only by permission-checked views, never by a link to
+    the bucket: objects are private and any URL the storage makes is signed and short-lived."""
+    bucket = env("STORAGE_S3_BUCKET")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # Unset values fall back to boto3's own lookup (an instance role, ~/.aws).
+            "endpoint_url": env("STORAGE_S3_ENDPOINT_URL") or None,
+            "region_name": env("STORAGE_S3_REGION") or None,
+            "access_key": env("STORAGE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("STORAGE_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("STORAGE_S3_PREFIX"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "custom_domain": None,
+            # Like the file system: a name in use gets a new one rather than being replaced.
+            "file_overwrite": False,
+        },
+    }
+
+
+def cache_and_sessions() -> tuple[dict, str]:
+    """The cache and the session engine: per-process memory and database sessions, or Redis
+    when REDIS_URL is set. With Redis, sessions are cached_db: read from Redis, written through
+    to the database, so a Redis restart or eviction never signs anyone out in the middle of
+    their work. The shared cache also makes allauth's rate limits count across processes."""
+    url = env("REDIS_URL")
+    if not url:
+        return (
+            {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+            "django.contrib.sessions.backends.db",
+        )
+    return (
+        {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}},
+        "django.contrib.sessions.backends.cached_db",
+    )
+
+
+CACHES, SESSION_ENGINE = cache_and_sessions()
+# --- end of operations: files and Redis ---
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -220,6 +357,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = FRAMEWORK_MAX_UPLOAD_BYTES + 1024 * 1024
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # The longest one PDF render may take in the task worker before it is stopped and marked failed.
 REPORT_RENDER_SECONDS = env_int("REPORT_RENDER_SECONDS", 120)
+
+# --- Retention (`manage.py purge_expired`, run daily; docs/operations.md) ---
+# Evidence (files, links and notes) is kept this many days after its review finished, that is
+# its last move into published, closed or withdrawn; evidence of a review still in progress is
+# never purged. Seven years by default. Access-log entries are kept two years from the read.
+EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 2557)
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730)
+if EVIDENCE_RETENTION_DAYS < 1 or ACCESS_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("Retention periods must be at least one day.")
+# --- end of retention ---
 
 # Background tasks: the Django Tasks API with the database backend and its db_worker.
 TASKS = {
@@ -255,6 +402,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI is served from our own static files (the sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # -- API fuzzing: the problem responses (400/403/404) every operation declares --
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "assurance.rest.declare_problem_responses",
+    ],
 }
 FORM_RENDERER = "assurance.forms.GovUKFormRenderer"
 

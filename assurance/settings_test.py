@@ -14,3 +14,9 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ACCOUNT_RATE_LIMITS = False
 STATIC_ROOT = tempfile.mkdtemp(prefix="assurance-test-static-")
+# Authentication hardening: the suite signs people in with force_login, so no role is made to
+# set up two-factor authentication here; tests/assurance/test_mfa.py turns it on. django-axes
+# stays on (tests/assurance/test_security.py).
+MFA_REQUIRED_ROLES = []
+AXES_VERBOSE = False
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "axes": {"level": "WARNING"}}}  # noqa: F405

@@ -1,5 +1,6 @@
 """Root URLs: every app's pages, accounts, the admin site and the versioned API."""
 
+from allauth.socialaccount.providers.openid_connect import views as oidc
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -52,7 +53,19 @@ urlpatterns = [
         team.membership_deactivate,
         name="membership_deactivate",
     ),
-    path("accounts/", include("allauth.urls")),
+    # allauth's pages, included part by part so that its deprecated unnamed redirects
+    # (/accounts/social/...) are left out: sign-in, two-factor authentication, single sign-on.
+    # The OpenID Connect addresses are spelled out so that the provider is a named argument of
+    # each route, as allauth reverses them.
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/3rdparty/", include("allauth.socialaccount.urls")),
+    path("accounts/oidc/<str:provider_id>/login/", oidc.login, name="openid_connect_login"),
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        oidc.callback,
+        name="openid_connect_callback",
+    ),
     path("frameworks/", include("standards.urls")),
     path("", include("reviews.urls")),
     path("admin/", admin.site.urls),

@@ -6,6 +6,7 @@ from reviews.views import actions as action_views
 from reviews.views import allocation as allocation_views
 from reviews.views import (
     cycles,
+    dashboard,
     evidence,
     perspectives,
     review,
@@ -15,6 +16,7 @@ from reviews.views import (
     voice,
 )
 from reviews.views import findings as finding_views
+from reviews.views import history as history_views
 from reviews.views import learning as learning_views
 from reviews.views import reports as report_views
 from reviews.views import safeguarding as safeguarding_views
@@ -291,6 +293,8 @@ urlpatterns = [
     ),
     path("services/<int:service_pk>/actions.csv", action_views.action_csv, name="action_csv"),
     path("reviews/<int:pk>/sharing/", sharing_views.share_list, name="share_list"),
+    # Every report shared with a commissioning body (the dashboard shows the newest few).
+    path("bodies/<int:pk>/shared-reports/", dashboard.shared_reports, name="shared_reports"),
     path(
         "reviews/<int:pk>/sharing/<int:share_pk>/revoke/",
         sharing_views.share_revoke,
@@ -313,4 +317,6 @@ urlpatterns = [
         learning_views.learning_pdf_status,
         name="learning_pdf_status",
     ),
+    # -- history: a review's full history, for coordinators (reviews/views/history.py) --
+    path("reviews/<int:pk>/history/", history_views.review_history, name="review_history"),
 ]

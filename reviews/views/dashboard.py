@@ -4,10 +4,15 @@ It lives in the reviews app because it shows reviews beside the network's own re
 reviews is the app that may depend on everything else.
 """
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from assurance import permissions
 from assurance.models import CommissionerMembership, Membership
@@ -24,6 +29,7 @@ from reviews.models import (
     Visit,
 )
 from reviews.report.actions import AGREED_STAGES, overdue
+from reviews.report.sharing import commissioner_bodies
 
 
 def _latest_review(field: str):
@@ -100,18 +106,20 @@ def _overdue_by_service(service_ids: list[int], today) -> dict[int, list[Action]
     return found
 
 
-def _shared_reports(roles: list, today) -> None:
-    """Each commissioner role's `shares`: the reports shared with its body now, each with its
-    final report and the progress of its actions, in one query for all the bodies."""
+# How many shared reports each commissioning body's section of the dashboard shows: the most
+# recently shared. A national body may have hundreds; the rest are on its own paged list.
+DASHBOARD_SHARES = 10
+SHARED_PAGE_SIZE = 25
+
+
+def _with_progress(shares: QuerySet, today) -> QuerySet:
+    """Shares with their final report and the progress of their actions, in one query."""
     counts = {
         f"actions_{status}": Count("review__actions", filter=Q(review__actions__status=status))
         for status in Action.Status.values
     }
-    shares = (
-        ReportShare.objects.filter(
-            revoked_at__isnull=True, body_id__in=[role.body_id for role in roles]
-        )
-        .select_related("review__service", "review__cycle")
+    return (
+        shares.select_related("review__service", "review__cycle")
         .annotate(
             final_id=_final("pk"),
             final_pdf=_final("sha256"),
@@ -128,11 +136,65 @@ def _shared_reports(roles: list, today) -> None:
         )
         .order_by("review__service__name", "-review__cycle__opens_on", "pk")
     )
+
+
+def _shared_reports(roles: list, today) -> None:
+    """Each commissioner role's `shares`: the reports shared with its body most recently (at
+    most DASHBOARD_SHARES), each with its final report and the progress of its actions, and
+    `shares_total`, how many are shared with it now. Two queries for all the bodies."""
+    live = ReportShare.objects.filter(
+        revoked_at__isnull=True, body_id__in=[role.body_id for role in roles]
+    )
+    newest = (
+        live.annotate(
+            row=Window(
+                RowNumber(),
+                partition_by=[F("body_id")],
+                order_by=[F("granted_at").desc(), F("pk").desc()],
+            ),
+            total=Window(Count("pk"), partition_by=[F("body_id")]),
+        )
+        .filter(row__lte=DASHBOARD_SHARES)
+        .values_list("pk", "body_id", "total")
+    )
+    chosen, totals = [], {}
+    for pk, body_id, total in newest:
+        chosen.append(pk)
+        totals[body_id] = total
     by_body: dict[int, list[ReportShare]] = {}
-    for share in shares:
+    for share in _with_progress(ReportShare.objects.filter(pk__in=chosen), today):
         by_body.setdefault(share.body_id, []).append(share)
     for role in roles:
         role.shares = by_body.get(role.body_id, [])
+        role.shares_total = totals.get(role.body_id, 0)
+
+
+@login_required
+@require_GET
+def shared_reports(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every report shared now with one commissioning body, paged: for its commissioners.
+
+    Anyone who cannot see the body gets 404; someone who can see it but does not read for it
+    (its network's coordinators) gets 403: what a service shares is for the body's readers.
+    """
+    body = permissions.get_body_for_user(request.user, pk)
+    if not commissioner_bodies(request.user).filter(pk=body.pk).exists():
+        raise PermissionDenied
+    shares = _with_progress(
+        ReportShare.objects.filter(revoked_at__isnull=True, body=body), timezone.localdate()
+    )
+    paginator = Paginator(shares, SHARED_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/sharing/shared_reports.html",
+        {
+            "body": body,
+            "page_obj": page,
+            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
+            "ellipsis": Paginator.ELLIPSIS,
+        },
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -289,6 +289,20 @@ ROUTES += ACTIONS_ROUTES
 from tests.matrix.routes_learning import LEARNING_ROUTES  # noqa: E402
 
 ROUTES += LEARNING_ROUTES
+# -- history: a review's full history --
+from tests.matrix.routes_history import HISTORY_ROUTES  # noqa: E402
+
+ROUTES += HISTORY_ROUTES
+# -- bench: the paged list of the reports shared with a commissioning body (issue 9) --
+ROUTES.append(
+    Route(
+        "reviews:shared_reports",
+        kind="body",
+        kwargs=pk,
+        own=expect(404, coordinator=403, commissioner=200),
+        other=expect(404),
+    )
+)
 
 ROUTES += (
     REVIEW_ROUTES
@@ -328,4 +342,23 @@ ACCOUNT_ROUTES: list[Route] = [
         kwargs=lambda _: {"uidb36": "zz", "key": "made-up"},
     ),
     Route("account_reset_password_done", own=SIGNED_IN),
+    # Two-factor authentication (allauth.mfa): nobody in the cast has an authenticator app, so
+    # the pages about one find nothing (404) or send them on, and setting one up first asks
+    # for the password again (302).
+    Route("mfa_index", own=SIGNED_IN),
+    Route("mfa_authenticate", own=expect(302)),
+    Route("mfa_reauthenticate", own=expect(302)),
+    Route("mfa_activate_totp", own=expect(302)),
+    Route("mfa_deactivate_totp", own=expect(404)),
+    Route("mfa_view_recovery_codes", own=expect(404)),
+    Route("mfa_generate_recovery_codes", own=expect(302)),
+    Route("mfa_download_recovery_codes", own=expect(404)),
+    # Single sign-on (allauth.socialaccount, OpenID Connect): no provider is configured in the
+    # tests, so its sign-in and return addresses find nothing; sign-up is closed.
+    Route("socialaccount_connections", own=SIGNED_IN),
+    Route("socialaccount_login_cancelled", own=SIGNED_IN),
+    Route("socialaccount_login_error", own=expect(401)),  # allauth answers 401
+    Route("socialaccount_signup", own=expect(302)),
+    Route("openid_connect_login", own=expect(404), kwargs=lambda _: {"provider_id": "made-up"}),
+    Route("openid_connect_callback", own=expect(404), kwargs=lambda _: {"provider_id": "made-up"}),
 ]

@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -47,6 +50,9 @@ from standards.yaml_format import import_framework
 
 NETWORK_NAME = "Relational Assurance Collaborative"
 DEMO_PASSWORD = "relational-demo-2027"  # noqa: S105 - published demo login, local data only
+# The demo coordinator's and commissioners' authenticator app key (their roles need two-factor
+# authentication): `manage.py demo_code EMAIL` prints the current code.
+DEMO_TOTP_SECRET = "RELATIONALASSURANCEDEMOSECRETKEY"  # noqa: S105 - published, demo only
 # Where the demo's background work waits for `make run`'s task worker (`manage.py db_worker`).
 QUEUE = "django_tasks_db.DatabaseBackend"
 
@@ -292,6 +298,13 @@ def demo_person(email: str, name: str) -> User:
     return user
 
 
+def demo_two_factor(user: User) -> None:
+    """Give a demo person an authenticator app with the published demo key, and recovery codes."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+        RecoveryCodes.activate(user)
+
+
 class Command(BaseCommand):
     help = "Create (or complete) the demo network and print the demo logins."
 
@@ -319,6 +332,7 @@ class Command(BaseCommand):
         )
         coordinator = demo_person("coordinator@demo.example", "Cora Coordinator")
         roles.appoint_coordinator(coordinator, network)
+        demo_two_factor(coordinator)
 
         organisations = [
             Organisation.objects.get_or_create(
@@ -338,6 +352,7 @@ class Command(BaseCommand):
                 )
             reader = demo_person(f"commissioner{index}@demo.example", f"Commissioner {index}")
             roles.join_commissioning_body(reader, body)
+            demo_two_factor(reader)
 
         self.current_cycle(network, services, coordinator)
         cycle = Cycle.objects.get(network=network, name=CYCLE_NAME)
@@ -552,5 +567,9 @@ class Command(BaseCommand):
             f"  Every one of the {service_count} demo services has lead.<service>@, "
             "staff.<service>@ and voice.<service>@demo.example, "
             "e.g. lead.quayside-hostel@demo.example"
+        )
+        self.stdout.write(
+            "  The coordinator and commissioners also need a security code: "
+            "python manage.py demo_code EMAIL prints it."
         )
         self.stdout.write("")
