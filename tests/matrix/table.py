@@ -334,6 +334,9 @@ ACCOUNT_ROUTES: list[Route] = [
     Route("account_set_password", own=expect(302)),
     Route("account_reset_password", own=SIGNED_IN),
     Route("account_confirm_login_code", own=expect(302)),
+    # Reauthentication by an e-mailed code (allauth 65.22) is off: password reauthentication.
+    Route("account_request_reauthentication_code", own=expect(302)),
+    Route("account_confirm_reauthentication_code", own=expect(302)),
     Route("account_confirm_email", own=SIGNED_IN, kwargs=lambda _: {"key": "made-up"}),
     Route("account_reset_password_from_key_done", own=SIGNED_IN),
     Route(
