@@ -34,6 +34,13 @@ ROLE_NAMES = frozenset({"coordinator", "commissioner", *Membership.Role.values})
 # The session key holding when this person signed in, in seconds since the epoch.
 SIGNED_IN_AT = "assurance.signed_in_at"
 
+# When this session last found that its person need not be sent to set up two-factor
+# authentication. The finding stands for MFA_RECHECK_SECONDS, so that pages do not pay for the
+# look-ups (an authenticator and four kinds of role) on every request; a role given meanwhile
+# takes effect within that time.
+MFA_CHECKED_AT = "assurance.mfa_checked_at"
+MFA_RECHECK_SECONDS = 300
+
 # Views a signed-in person can always reach, so that they can set up two-factor
 # authentication, confirm their password for it, or sign out. (Static files never reach this
 # middleware: WhiteNoise serves them first.)
@@ -105,7 +112,12 @@ class SecurityMiddleware:
         url_name = request.resolver_match.url_name if request.resolver_match else None
         if url_name and url_name.startswith(_ALWAYS_OPEN_VIEWS):
             return None
+        now = int(timezone.now().timestamp())
+        checked_at = request.session.get(MFA_CHECKED_AT)
+        if checked_at is not None and 0 <= now - checked_at < MFA_RECHECK_SECONDS:
+            return None
         if not mfa_required(request.user):
+            request.session[MFA_CHECKED_AT] = now
             return None
         messages.warning(
             request,

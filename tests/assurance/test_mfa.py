@@ -14,12 +14,15 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assurance import roles, security
 from assurance.adapters import SocialAccountAdapter, invited_account_for
 from assurance.models import User
-from tests.factories import UserFactory
+from tests.factories import NetworkFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -110,6 +113,35 @@ def test_required_role_with_authenticator_goes_on(client, coordinator):
     response = client.get("/")
 
     assert response.status_code == 200
+
+
+@REQUIRED
+def test_the_finding_is_kept_for_a_while_so_pages_do_not_look_it_up_every_time(client, coordinator):
+    TOTP.activate(coordinator, SECRET)
+    client.force_login(coordinator)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert not [q for q in queries.captured_queries if "mfa_authenticator" in q["sql"]]
+
+
+@REQUIRED
+def test_a_role_given_meanwhile_takes_effect_once_the_finding_is_old(client, service_lead):
+    client.force_login(service_lead)
+    assert client.get("/").status_code == 200
+    roles.appoint_coordinator(service_lead, NetworkFactory())
+
+    kept = client.get("/")
+    session = client.session
+    session[security.MFA_CHECKED_AT] -= security.MFA_RECHECK_SECONDS
+    session.save()
+    rechecked = client.get("/")
+
+    assert kept.status_code == 200
+    assert rechecked["Location"] == "/accounts/2fa/totp/activate/"
 
 
 @override_settings(MFA_REQUIRED_ROLES=["service_lead"])
