@@ -65,7 +65,9 @@ def test_person_with_no_role_is_told_how_to_join(client, outsider):
     content = dashboard(client, outsider)
 
     assert "You do not have a role" in content
-    assert outsider.email in content
+    assert f"using the email address you signed in with: {outsider.email}." in " ".join(
+        content.split()
+    )
 
 
 def test_left_service_is_no_longer_on_the_dashboard(client, service, staff):

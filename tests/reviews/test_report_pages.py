@@ -333,6 +333,24 @@ def test_preview_of_a_final_has_no_draft_banner_or_accuracy_forms(client, final,
     assert "Add your comment" not in html
 
 
+def test_preview_of_a_final_logs_each_accuracy_comment_with_its_kind(
+    client, draft, service_lead, lead_reviewer, coordinator
+):
+    comment = accuracy.add_accuracy_comment(
+        draft,
+        by=service_lead,
+        anchor=finding_anchor(draft),
+        kind="update",
+        body="The garden group started in May.",
+    )
+    accuracy.answer_accuracy_comment(comment, by=lead_reviewer, answer="accepted", reason="Added.")
+    final = publish(draft.review, host_lead=service_lead, coordinator=coordinator)
+
+    html = text(signed_in(client, service_lead).get(detail_url(final)))
+
+    assert re.search(r"Draft 1, Finding: .+ \(update since the visit\)", html)
+
+
 def test_host_lead_sees_comment_forms_and_the_agreement_panel(client, draft, service_lead):
     html = page(signed_in(client, service_lead).get(detail_url(draft)))
 
