@@ -92,3 +92,14 @@ def govuk_error_items(form: Form | None) -> list[tuple[str, str]]:
         target = first if field.is_hidden else _error_target(field)
         items.extend((target, str(message)) for message in field.errors)
     return items
+
+
+@register.simple_tag
+def page_numbers(page_obj) -> list[int | None]:
+    """The page numbers GOV.UK pagination shows around `page_obj`: the first and last, one on
+    each side of the current page, and None where numbers are left out."""
+    paginator = page_obj.paginator
+    return [
+        None if number == paginator.ELLIPSIS else number
+        for number in paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1)
+    ]

@@ -75,8 +75,6 @@ def _page(request: HttpRequest, queryset: QuerySet) -> dict:
     page: Page = paginator.get_page(request.GET.get("page"))
     return {
         "page_obj": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "ellipsis": Paginator.ELLIPSIS,
     }
 
 

@@ -84,8 +84,6 @@ def cycle_teams(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "teams": teams,
             "page_obj": page,
-            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
-            "ellipsis": Paginator.ELLIPSIS,
             "proposals": list(cycle.proposals.all()[:5]),
         },
     )

@@ -64,8 +64,6 @@ def _page(request: HttpRequest, queryset: QuerySet, size: int) -> dict:
     page = paginator.get_page(request.GET.get("page"))
     return {
         "page_obj": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "ellipsis": Paginator.ELLIPSIS,
     }
 
 

@@ -191,8 +191,6 @@ def shared_reports(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "body": body,
             "page_obj": page,
-            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
-            "ellipsis": Paginator.ELLIPSIS,
         },
     )
 

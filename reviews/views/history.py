@@ -7,7 +7,6 @@ listed only for those who may read every note of the review (reviews/peer_review
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -39,8 +38,6 @@ def review_history(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "entries": entries,
             "page_obj": page_obj,
-            "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
-            "ellipsis": Paginator.ELLIPSIS,
             "kinds": kinds,
             "chosen_kind": kind,
         },

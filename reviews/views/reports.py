@@ -676,10 +676,6 @@ def report_readers(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "rows": rows,
             "page_obj": page,
-            "page_range": list(
-                paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-            ),
-            "ellipsis": Paginator.ELLIPSIS,
         },
     )
 

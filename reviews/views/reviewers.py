@@ -254,10 +254,6 @@ def reviewer_list(request: HttpRequest) -> HttpResponse:
         "reviews/reviewers/reviewer_list.html",
         {
             "page_obj": page,
-            "page_range": list(
-                paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-            ),
-            "ellipsis": Paginator.ELLIPSIS,
             "form": form,
             "filtered": bool(filters),
             "several_networks": len(networks) > 1,

@@ -83,8 +83,6 @@ def thread_list(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "access": access,
             "page_obj": page_obj,
-            "page_range": paginator.get_elided_page_range(page_obj.number),
-            "ellipsis": Paginator.ELLIPSIS,
             "standards": standards,
             "whole_review": WHOLE_REVIEW,
             "chosen_standard": code,
