@@ -5,14 +5,13 @@ Security Policy on responses, and no inline code in any template (the policy wou
 variables; here it runs with single sign-on, a proxy and the hardening variables all set.)
 """
 
-import os
 import re
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.assurance.test_settings import run_deploy_check
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIRS = [ROOT / "templates"] + [
@@ -27,32 +26,19 @@ STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
 
 
 def test_check_deploy_is_clean_with_every_security_variable_set():
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "assurance.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "assurance.example.org",
-        "MFA_REQUIRED_ROLES": "coordinator,commissioner,service_lead",
-        "OIDC_PROVIDER_ID": "entra",
-        "OIDC_NAME": "NHS mail",
-        "OIDC_SERVER_URL": "https://login.microsoftonline.com/tenant-id/v2.0",
-        "OIDC_CLIENT_ID": "client-id",
-        "OIDC_CLIENT_SECRET": secrets.token_urlsafe(32),
-        "AXES_FAILURE_LIMIT": "5",
-        "AXES_COOLOFF_MINUTES": "30",
-        "AXES_PROXY_COUNT": "1",
-        "SESSION_IDLE_MINUTES": "20",
-        "SESSION_ABSOLUTE_HOURS": "8",
-    }
-
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_deploy_check(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        MFA_REQUIRED_ROLES="coordinator,commissioner,service_lead",
+        OIDC_PROVIDER_ID="entra",
+        OIDC_NAME="NHS mail",
+        OIDC_SERVER_URL="https://login.microsoftonline.com/tenant-id/v2.0",
+        OIDC_CLIENT_ID="client-id",
+        OIDC_CLIENT_SECRET=secrets.token_urlsafe(32),
+        AXES_FAILURE_LIMIT="5",
+        AXES_COOLOFF_MINUTES="30",
+        AXES_PROXY_COUNT="1",
+        SESSION_IDLE_MINUTES="20",
+        SESSION_ABSOLUTE_HOURS="8",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
