@@ -3,8 +3,9 @@
 - Two-factor authentication by role: `mfa_required` says whether a person must use an
   authenticator app, from the roles they hold now and `settings.MFA_REQUIRED_ROLES`.
 - `SecurityMiddleware` signs a person out once their session is older than
-  `settings.SESSION_ABSOLUTE_HOURS` (the idle limit is Django's own session expiry), and sends a
-  person whose role needs two-factor authentication to set it up before any other page.
+  `settings.SESSION_ABSOLUTE_HOURS`, renews the idle limit (Django's own session expiry) as
+  they use the site, and sends a person whose role needs two-factor authentication to set it
+  up before any other page.
 - The glue for django-axes: which address a sign-in attempt was for (`login_email`), and the
   throttling backend.
 """
@@ -40,6 +41,12 @@ SIGNED_IN_AT = "assurance.signed_in_at"
 # takes effect within that time.
 MFA_CHECKED_AT = "assurance.mfa_checked_at"
 MFA_RECHECK_SECONDS = 300
+
+# When this session's idle limit was last renewed. Renewing it means writing the session, so a
+# signed-in person's requests write it at most once a minute rather than every time: the idle
+# limit then counts from a moment at most this long before their last request.
+RENEWED_AT = "assurance.renewed_at"
+RENEW_SECONDS = 60
 
 # Views a signed-in person can always reach, so that they can set up two-factor
 # authentication, confirm their password for it, or sign out. (Static files never reach this
@@ -102,8 +109,12 @@ class SecurityMiddleware:
 
         # Stamped after the view, so the sign-in request itself stamps the new session.
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
-            request.session[SIGNED_IN_AT] = now
+        if user is not None and user.is_authenticated:
+            if SIGNED_IN_AT not in request.session:
+                request.session[SIGNED_IN_AT] = now
+            renewed_at = request.session.get(RENEWED_AT)
+            if renewed_at is None or not 0 <= now - renewed_at < RENEW_SECONDS:
+                request.session[RENEWED_AT] = now  # saved, with a new expiry, by Django
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):

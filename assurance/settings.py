@@ -268,11 +268,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
-# Sessions: idle expiry is refreshed on every request; the absolute limit, counted from
-# sign-in, is enforced by assurance.security.SecurityMiddleware.
+# Sessions: the idle expiry is renewed as a signed-in person uses the site (at most one session
+# write a minute) and the absolute limit, counted from sign-in, is enforced, both by
+# assurance.security.SecurityMiddleware.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -124,8 +124,9 @@ def drive(
     The visitors are shared out in turn: with as many people as visitors each person is one
     visitor; with fewer, a person takes several visitors' pages in turn (so one person alone
     asks for the same mix of pages as the crowd); with more, visitors are reused. Each person
-    starts at a different page and pauses a random `think` interval (min, max seconds) after
-    each one. A request still running at the deadline is waited for and counted."""
+    starts at a different page, at a random moment up to the longest `think` pause after the
+    start, and pauses a random `think` interval (min, max seconds) after each page. A request
+    still running at the deadline is waited for and counted."""
     if not visitors:
         raise ValueError("No visitors to send")
     tally = tally if tally is not None else Tally()
@@ -136,6 +137,9 @@ def drive(
         turns = [(v.cookie, key, path) for v in mine for key, path in v.pages]
         pause = random.Random(seed * 1000 + index)  # noqa: S311 - pacing, not security
         turn = index + seed
+        # People arrive at random moments within the first pause, as they would, rather than
+        # all asking for their first page in the same millisecond.
+        time.sleep(min(pause.uniform(0.0, think[1]), max(0.0, deadline - time.monotonic())))
         while time.monotonic() < deadline:
             cookie, key, path = turns[turn % len(turns)]
             turn += 1

@@ -6,10 +6,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assurance.security import SIGNED_IN_AT, login_email
+from assurance.security import RENEWED_AT, SIGNED_IN_AT, login_email
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -121,6 +123,39 @@ def test_a_request_keeps_the_session_for_the_idle_limit_only(client, person, set
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert client.session.get_expiry_age() == 30 * 60
     assert timedelta(minutes=29) < row.expire_date - timezone.now() <= timedelta(minutes=30)
+
+
+def session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+
+
+def test_requests_within_a_minute_do_not_write_the_session_again(client, person):
+    client.force_login(person)
+    client.get("/")
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+
+    assert session_writes(queries.captured_queries) == []
+
+
+def test_a_request_a_minute_after_the_last_renewal_renews_the_idle_limit(client, person):
+    client.force_login(person)
+    client.get("/")
+    key = client.session.session_key
+    session = client.session
+    session[RENEWED_AT] -= 61
+    session.save()
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+
+    assert session_writes(queries.captured_queries)
+    left = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
 
 
 def test_an_idle_session_is_signed_out(client, person):

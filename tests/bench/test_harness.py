@@ -10,7 +10,10 @@ import io
 import itertools
 import json
 import os
+import sqlite3
 import threading
+import time
+from contextlib import closing
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -19,7 +22,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from bench import load, report
-from bench.databases import bench_urls, last_json_line, redacted, steps
+from bench.databases import BenchDatabase, bench_urls, last_json_line, redacted, steps
 from bench.matching import run as run_matcher
 from bench.pages import pages as measured_pages
 from bench.sessions import ROLES, spread, visitors
@@ -267,6 +270,22 @@ def test_steps_fill_small_with_the_demo_and_national_with_the_dataset():
     assert steps("national", quick=False, fixtures=fixtures)[2] == ["bench_dataset"]
 
 
+def test_analyze_gives_an_sqlite_database_the_planners_statistics(tmp_path):
+    path = tmp_path / "national.sqlite3"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("CREATE TABLE review (id INTEGER PRIMARY KEY, cycle INTEGER)")
+        connection.execute("CREATE INDEX review_cycle ON review (cycle)")
+        connection.executemany(
+            "INSERT INTO review (cycle) VALUES (?)", [(n % 3,) for n in range(30)]
+        )
+
+    BenchDatabase("national", f"sqlite:///{path}").analyze()
+
+    with closing(sqlite3.connect(path)) as connection:
+        stats = connection.execute("SELECT tbl, idx, stat FROM sqlite_stat1").fetchall()
+    assert ("review", "review_cycle", "30 10") in stats
+
+
 def test_last_json_line_skips_what_came_before():
     printed = 'Imported a framework\n{"pages": {}}\n'
 
@@ -343,6 +362,23 @@ def test_drive_sends_each_person_with_their_own_cookie(tiny_server):
 
     assert {cookie for path, cookie in seen if path == "/gone"} == {"sessionid=aaa"}
     assert {cookie for path, cookie in seen if path == "/boom"} == {"sessionid=bbb"}
+
+
+def test_drive_lets_the_crowd_arrive_over_the_first_pause_not_all_at_once(monkeypatch):
+    first_request: dict[str, float] = {}
+    started = time.monotonic()
+
+    def fetch(port, path, cookie):
+        first_request.setdefault(threading.current_thread().name, time.monotonic() - started)
+        return 1.0, None
+
+    monkeypatch.setattr(load, "fetch", fetch)
+
+    load.drive(0, VISITORS, users=10, seconds=1.5, think=(0.5, 1.0))
+
+    arrivals = sorted(first_request.values())
+    assert len(arrivals) == 10
+    assert arrivals[-1] - arrivals[0] > 0.3  # all at once would be within a few milliseconds
 
 
 def test_compare_gives_one_person_alone_the_crowds_mix_of_pages(tiny_server):
