@@ -23,9 +23,10 @@ never counts global permissions (`accept_global_perms=False`).
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet, Subquery
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 from rest_framework import permissions as drf_permissions
 
 from assurance.models import CommissioningBody, Network, Service, User
@@ -114,12 +115,48 @@ def _view_perm(model: type[Model]) -> str:
 
 
 def objects_for_user(user: User, perm: str, queryset: QuerySet) -> QuerySet:
-    """The objects of `queryset` on which `user` holds `perm` through object permissions."""
+    """The objects of `queryset` on which `user` holds `perm` through object permissions.
+
+    The same objects as guardian's `get_objects_for_user(..., accept_global_perms=False)`.
+    For models with direct foreign-key permission tables (reviews, services, cycles and the
+    rest: every model a list pages through), the query is written here: the permission is one
+    row, looked up once, so the database reads only that permission's rows through the
+    tables' (group or user, permission, object) index, where guardian's query reads every
+    permission row of the person's groups and checks each object exists. For a coordinator's
+    reviews list on PostgreSQL that is 3.6 ms against 9.6 ms (docs/performance.md).
+    """
     if not user.is_authenticated:
         return queryset.none()
+    model = queryset.model
+    by_user = get_user_obj_perms_model(model)
+    by_group = get_group_obj_perms_model(model)
     # A superuser (created only with `createsuperuser`, for break-glass administration) holds
     # every permission in guardian's checks, so lists agree with `can()` for them too.
-    return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=False)
+    if user.is_superuser or by_user.objects.is_generic() or by_group.objects.is_generic():
+        return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=False)
+    app_label, codename = perm.split(".", 1)
+    if app_label != model._meta.app_label:
+        raise ValueError(f"{perm} is not a permission on {model._meta.label}")
+    permission = Subquery(
+        Permission.objects.filter(
+            content_type__app_label=app_label,
+            content_type__model=model._meta.model_name,
+            codename=codename,
+        ).values("pk")
+    )
+    groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
+    return queryset.filter(
+        Q(
+            pk__in=by_user.objects.filter(user_id=user.pk, permission_id=permission).values(
+                "content_object_id"
+            )
+        )
+        | Q(
+            pk__in=by_group.objects.filter(group_id__in=groups, permission_id=permission).values(
+                "content_object_id"
+            )
+        )
+    )
 
 
 def can(user: User, perm: str, obj: Model) -> bool:

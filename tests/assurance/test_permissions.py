@@ -119,3 +119,37 @@ def test_inactive_user_has_no_access(service, staff):
     staff.save()
 
     assert not permissions.can(staff, "assurance.view_service", service)
+
+
+@pytest.mark.parametrize(
+    "perm", ["assurance.view_service", "assurance.change_service", "assurance.manage_team"]
+)
+def test_lists_hold_the_same_objects_as_guardians_own_query(
+    perm, service, other_service, service_lead, staff, coordinator, commissioner, outsider
+):
+    from guardian.shortcuts import assign_perm, get_objects_for_user
+
+    assign_perm(perm, outsider, other_service)  # held by the person, not through a group
+    for person in (service_lead, staff, coordinator, commissioner, outsider):
+        ours = permissions.objects_for_user(person, perm, Service.objects.all())
+        guardians = get_objects_for_user(
+            person, perm, klass=Service.objects.all(), accept_global_perms=False
+        )
+
+        assert set(ours) == set(guardians), (person, perm)
+    assert set(permissions.objects_for_user(outsider, perm, Service.objects.all())) == {
+        other_service
+    }
+
+
+def test_a_superuser_lists_everything(service, other_service):
+    from tests.factories import UserFactory
+
+    root = UserFactory(is_superuser=True)
+
+    assert visible_services(root) == {service, other_service}
+
+
+def test_a_permission_of_another_app_is_refused(service, staff):
+    with pytest.raises(ValueError, match="not a permission on assurance.Service"):
+        permissions.objects_for_user(staff, "reviews.view_review", Service.objects.all())

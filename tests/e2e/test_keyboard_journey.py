@@ -167,7 +167,10 @@ def test_a_service_lead_self_assesses_with_the_keyboard_alone(review, live_serve
     def save(code: str, key: str) -> None:
         """Tab to the standard's own Save button and press it (buttons take Enter and Space)."""
         keys.tab_to(f"button Save your response to {code}")
-        page.keyboard.press(key)
+        # The answer comes back to the same page, so its heading is there before and after:
+        # wait for the new page itself before checking it.
+        with page.expect_navigation():
+            page.keyboard.press(key)
         arrive("Everyday life")
         expect_success(page, f"Your answer to {code}")
 
