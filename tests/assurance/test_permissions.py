@@ -151,5 +151,5 @@ def test_a_superuser_lists_everything(service, other_service):
 
 
 def test_a_permission_of_another_app_is_refused(service, staff):
-    with pytest.raises(ValueError, match="not a permission on assurance.Service"):
+    with pytest.raises(ValueError, match=r"not a permission on assurance\.Service"):
         permissions.objects_for_user(staff, "reviews.view_review", Service.objects.all())
