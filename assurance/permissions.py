@@ -118,8 +118,8 @@ def objects_for_user(user: User, perm: str, queryset: QuerySet) -> QuerySet:
     """The objects of `queryset` on which `user` holds `perm` through object permissions.
 
     The same objects as guardian's `get_objects_for_user(..., accept_global_perms=False)`.
-    For models with direct foreign-key permission tables (reviews, services, cycles and the
-    rest: every model a list pages through), the query is written here: the permission is one
+    For models with direct foreign-key permission tables (services, reviews and reports, the
+    long lists; cycles are listed through reviews), the query is written here: the permission is one
     row, looked up once, so the database reads only that permission's rows through the
     tables' (group or user, permission, object) index, where guardian's query reads every
     permission row of the person's groups and checks each object exists. For a coordinator's
