@@ -235,7 +235,8 @@ def test_a_service_lead_self_assesses_with_the_keyboard_alone(review, live_serve
     arrive(SERVICE)
     keys.skip_to_main()
     keys.tab_to("button Submit the self-assessment")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # back to the same page, as with the Save buttons
+        page.keyboard.press("Enter")
     arrive(SERVICE)
     expect_success(page, "The review is now at the stage: Submitted.")
 
