@@ -82,18 +82,21 @@ def pages() -> list[Page]:
         Coordinator.objects.active().filter(network=network).select_related("user").order_by("pk"),
         "coordinator of the biggest network",
     ).user
+    # A lead who is not also a peer reviewer, as the demo's lead is: a reviewer's dashboard
+    # shows their visits too, a different page to compare with.
+    leads = Membership.objects.active().filter(
+        role=Membership.Role.SERVICE_LEAD, user__reviewer_profile__isnull=True
+    )
     review = _first(
         Review.objects.filter(cycle=latest, status=Review.Status.SELF_ASSESSMENT)
-        .filter(service__memberships__role=Membership.Role.SERVICE_LEAD)
+        .filter(service__memberships__in=leads)
         .select_related("service")
+        .distinct()
         .order_by("service__name", "pk"),
         "review in the self-assessment",
     )
     lead = _first(
-        Membership.objects.active()
-        .filter(service=review.service, role=Membership.Role.SERVICE_LEAD)
-        .select_related("user")
-        .order_by("pk"),
+        leads.filter(service=review.service).select_related("user").order_by("pk"),
         "service lead",
     ).user
     domain = _first(

@@ -52,3 +52,23 @@ def test_bench_pages_prints_one_json_line(db, demo):
     lines = printed.getvalue().strip().splitlines()
     assert len(lines) == 1
     assert set(json.loads(lines[0])["pages"]) >= PAGES
+
+
+def test_the_service_lead_measured_is_not_also_a_peer_reviewer(db, demo):
+    from assurance.models import Membership
+    from bench.pages import pages
+    from reviews.models import ReviewerProfile
+
+    def measured_lead():
+        return next(page.user for page in pages() if page.key == "service_lead_dashboard")
+
+    first = measured_lead()
+    # Make the lead a reviewer too: their dashboard would then show visits as well.
+    ReviewerProfile.objects.create(
+        user=first, home_service=Membership.objects.filter(user=first).first().service
+    )
+
+    second = measured_lead()
+
+    assert second != first
+    assert not ReviewerProfile.objects.filter(user=second).exists()
