@@ -63,6 +63,8 @@ QUIET_FIELDS = frozenset({"id", "version", "updated_at", "updated_by", "edited_a
 
 EVENT = "stage"
 READ = "read"
+# The two logs that are not history records: each row has `review` and `at`, and no previous row.
+LOGS = {EVENT: ReviewEvent, READ: AccessLog}
 
 
 # Writing ------------------------------------------------------------------------------------
@@ -323,16 +325,9 @@ def _branches(review: Review, kinds: Iterable[str], include_safeguarding: bool) 
     no_previous = Value(None, output_field=models.IntegerField())
     branches = []
     for key in kinds:
-        if key == EVENT:
+        if key in LOGS:
             queryset, row, when, previous = (
-                ReviewEvent.objects.filter(review=review),
-                F("pk"),
-                F("at"),
-                no_previous,
-            )
-        elif key == READ:
-            queryset, row, when, previous = (
-                AccessLog.objects.filter(review=review),
+                LOGS[key].objects.filter(review=review),
                 F("pk"),
                 F("at"),
                 no_previous,

@@ -401,3 +401,15 @@ def test_single_sign_on_does_not_trust_an_unverified_address_by_default(db):
     assert invited_account_for(login) is None
     with override_settings(OIDC_EMAIL_IS_VERIFIED=True):
         assert invited_account_for(login).email == "sam@nhs.example"
+
+
+def test_each_way_to_confirm_it_is_you_links_to_the_other(client, protected):
+    client.force_login(protected)
+
+    by_password = client.get("/accounts/reauthenticate/").content.decode()
+    by_code = client.get("/accounts/2fa/reauthenticate/").content.decode()
+
+    assert "Other ways to confirm" in by_password
+    assert 'href="/accounts/2fa/reauthenticate/' in by_password
+    assert "Other ways to confirm" in by_code
+    assert 'href="/accounts/reauthenticate/' in by_code
